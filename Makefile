@@ -1,0 +1,53 @@
+# Newcomers: `make book` builds everything, `make test` runs the test suite.
+# Both work from a fresh Debian machine as root.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	texlive-fonts-extra texlive-xetex texlive-science texlive-lang-chinese fonts-freefont-otf \
+	fonts-noto-cjk lmodern poppler-utils chromium chromium-driver
+
+.PHONY: book test setup system-deps validate run html pdf lint clean
+
+book: system-deps setup validate run html pdf
+
+setup: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv sync --frozen --extra dev
+	touch $@
+
+system-deps:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi; \
+	else echo "not root: install these Debian packages yourself: $(APT_PACKAGES)"; fi
+
+validate: setup
+	$(BIN)/chinaev validate
+
+run: setup
+	$(BIN)/chinaev run
+
+html: setup
+	$(BIN)/chinaev build --html
+
+pdf: setup
+	$(BIN)/chinaev build --pdf
+
+test: setup
+	$(BIN)/ruff check scripts tests
+	$(BIN)/chinaev validate
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+
+clean:
+	rm -rf _build book/_build

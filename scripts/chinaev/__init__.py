@@ -1,0 +1,1 @@
+"""China EV book: data package, derivations, charts and chapter runs."""

@@ -1,0 +1,130 @@
+"""The `chinaev` command: validate · import-iea · derive · run · build.
+
+Only this module parses arguments, prints and chooses exit codes. Every other
+module returns values or raises UserError.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from chinaev import paths
+from chinaev.problems import UserError
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from chinaev.validate import validate_package
+
+    problems = validate_package(Path(args.path), seeds=Path(args.seeds) if args.seeds else None)
+    if problems:
+        _print_problems(problems)
+        print(f"{len(problems)} problem(s) in {args.path}", file=sys.stderr)
+        return 1
+    print(f"valid: {args.path}")
+    return 0
+
+
+def cmd_import_iea(args: argparse.Namespace) -> int:
+    from chinaev.iea import import_iea
+
+    report = import_iea(Path(args.source), Path(args.datapackage))
+    print(report.summary())
+    if report.problems:
+        _print_problems(report.problems)
+        return 1
+    return 0
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    from chinaev.derive import write_derived
+
+    changed = write_derived(Path(args.datapackage), check=args.check)
+    if args.check and changed:
+        print("derived.csv is stale: run `chinaev derive`", file=sys.stderr)
+        return 1
+    print("derived.csv " + ("rewritten" if changed else "up to date"))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from chinaev.run import run_chapters
+
+    extra = {name: value for name, value in (args.parameter or [])}
+    results = run_chapters(
+        args.chapters or None,
+        datapackage=Path(args.datapackage),
+        as_of=args.as_of,
+        parameters=extra,
+        jobs=args.jobs,
+        output_dir=Path(args.output_dir) if args.output_dir else None,
+    )
+    for line in results:
+        print(line)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from chinaev.build import build_book
+
+    builders = [b for b, wanted in (("html", args.html), ("pdf", args.pdf)) if wanted]
+    for output in build_book(builders or ["html", "pdf"]):
+        print(output)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="chinaev", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="validate a data package (frictionless + provenance)")
+    p.add_argument("path", nargs="?", default=str(paths.DATAPACKAGE), help="datapackage.json")
+    p.add_argument("--seeds", help="folder of source texts (default: $CHINAEV_SEEDS or ../shared/seeds)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import-iea", help="import an IEA Global EV Data Explorer CSV into the package")
+    p.add_argument("source", help="the IEA CSV download")
+    p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.set_defaults(func=cmd_import_iea)
+
+    p = sub.add_parser("derive", help="recompute the derived figures")
+    p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.add_argument("--check", action="store_true", help="only report whether derived.csv is stale")
+    p.set_defaults(func=cmd_derive)
+
+    p = sub.add_parser("run", help="execute chapters with papermill")
+    p.add_argument("chapters", nargs="*", help="chapter names (default: all)")
+    p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.add_argument("--as-of", default="", help="ISO date: leave out what was published after it")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    p.add_argument("--jobs", type=int, default=2, help="chapters executed at once")
+    p.add_argument("--output-dir", help="write executed notebooks here instead of book/")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("build", help="build the book with jupyter-book")
+    p.add_argument("--html", action="store_true")
+    p.add_argument("--pdf", action="store_true")
+    p.set_defaults(func=cmd_build)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UserError as error:
+        _print_problems(error.problems)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Structured problems and user errors shared by every command.
+
+A Problem names where something is wrong (resource, row, field) so that the
+CLI can print one line per problem; a UserError is a mistake the user can fix
+and is reported without a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    resource: str
+    row: int | None  # 1-based data row (header excluded); None for the whole resource
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.resource]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.field:
+            where.append(f"field {self.field}")
+        return f"{': '.join([', '.join(where), self.message])}"
+
+
+class UserError(Exception):
+    """A mistake in the user's input or command line; printed without a traceback."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
