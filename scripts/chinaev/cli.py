@@ -34,7 +34,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_import_iea(args: argparse.Namespace) -> int:
     from chinaev.iea import import_iea
 
-    report = import_iea(Path(args.source), Path(args.datapackage))
+    report = import_iea(
+        Path(args.source),
+        Path(args.datapackage),
+        skip_unmapped=args.skip_unmapped,
+        edition=args.edition,
+    )
     print(report.summary())
     if report.problems:
         _print_problems(report.problems)
@@ -91,6 +96,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-iea", help="import an IEA Global EV Data Explorer CSV into the package")
     p.add_argument("source", help="the IEA CSV download")
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.add_argument(
+        "--skip-unmapped",
+        action="store_true",
+        help="write the rows that map even if others do not (problems are still printed, exit 1)",
+    )
+    p.add_argument("--edition", help="edition label, e.g. GEVO-2025 (default: year in file name)")
     p.set_defaults(func=cmd_import_iea)
 
     p = sub.add_parser("derive", help="recompute the derived figures")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, order=True)
 class Problem:
     resource: str
-    row: int | None  # 1-based data row (header excluded); None for the whole resource
+    row: int | None  # line number in the CSV file (the header is line 1); None: whole resource
     field: str | None
     message: str
 

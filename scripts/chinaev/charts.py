@@ -1,0 +1,244 @@
+"""One look for every chart, and a renderer that works offline in HTML and PDF.
+
+Chapters call `setup()` once, build a chart with Altair, pass it through
+`styled(...)` and glue it. The renderer gives each chart three forms in one
+notebook output: interactive HTML for the web book (drawn by the vega bundle
+that the build copies into `_static/`), a PNG for the PDF, and plain text (the
+description) for screen readers and text-only tools. Sphinx picks one per
+builder (see `nb_mime_priority_overrides` in `_config.yml`).
+
+Nothing here touches the network, and the output is a pure function of the
+chart spec so that nbval can compare it byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from base64 import b64encode
+
+import altair as alt
+import vl_convert
+
+THEME = "chinaev"
+RENDERER = "chinaev"
+
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
+# Yellow and black come last: yellow is faint on white, black reads as "total".
+PALETTE = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+# Fonts that exist on the build machine and on most readers' machines; the
+# CJK entries keep Chinese labels from turning into boxes in the PNG.
+FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Liberation Sans", Arial, sans-serif'
+TEXT_COLOUR = "#222222"
+MUTED_COLOUR = "#555555"
+WIDTH = 560
+HEIGHT = 300
+
+# The static image is drawn at twice the CSS size so it stays sharp in print.
+PNG_SCALE = 2
+
+
+def theme_config() -> dict:
+    """The shared Altair theme as a plain Vega-Lite config."""
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "padding": 8,
+            # A fixed width for discrete x axes too, so a chart of four years is
+            # as wide as a chart of forty; bar charts keep their step height.
+            "view": {
+                "continuousWidth": WIDTH,
+                "continuousHeight": HEIGHT,
+                "discreteWidth": WIDTH,
+                "stroke": None,
+            },
+            "range": {"category": PALETTE},
+            "title": {
+                "anchor": "start",
+                "fontSize": 18,
+                "fontWeight": "bold",
+                "color": TEXT_COLOUR,
+                "subtitleFontSize": 14,
+                "subtitleColor": MUTED_COLOUR,
+                "subtitlePadding": 4,
+                "offset": 12,
+            },
+            "axis": {
+                "labelFontSize": 13,
+                "titleFontSize": 13,
+                "titleFontWeight": "normal",
+                "labelColor": TEXT_COLOUR,
+                "titleColor": TEXT_COLOUR,
+                "gridColor": "#e4e4e4",
+                "domainColor": "#888888",
+                "tickColor": "#888888",
+            },
+            # Horizontal labels on a discrete x axis (years, short names); long
+            # category names belong on the y axis of a horizontal bar chart.
+            "axisXDiscrete": {"labelAngle": 0},
+            "legend": {
+                "labelFontSize": 13,
+                "titleFontSize": 13,
+                "titleFontWeight": "normal",
+                "labelColor": TEXT_COLOUR,
+                "titleColor": TEXT_COLOUR,
+                "orient": "top",
+                "labelLimit": 260,
+            },
+            "header": {"labelFontSize": 13, "titleFontSize": 13},
+            "mark": {"tooltip": True},
+            "line": {"strokeWidth": 2.5, "point": True, "tooltip": True},
+            "bar": {"tooltip": True},
+            "point": {"size": 60, "filled": True, "tooltip": True},
+            "text": {"fontSize": 13, "color": TEXT_COLOUR},
+        }
+    }
+
+
+def styled(
+    chart: alt.TopLevelMixin,
+    *,
+    title: str,
+    source: str,
+    description: str,
+    subtitle: str | None = None,
+) -> alt.VConcatChart:
+    """Give `chart` the book's title block, source line and screen-reader description.
+
+    `source` is the provenance, e.g. "CAAM via Reuters, 12 June 2025"; the
+    line under the chart reads "Source: <source>; chart: China EV Book".
+    Do not call `.configure_*()` on the chart: the theme owns the config.
+    """
+    if not description.strip():
+        raise ValueError("a chart needs a description for screen readers")
+    # The source line is the inner chart's own title, set at the bottom; the
+    # outer wrapper carries the real title. Vega-Lite allows one title per view,
+    # and this keeps both in the PNG as well as in the browser.
+    source_line = alt.TitleParams(
+        f"Source: {source}; chart: China EV Book",
+        orient="bottom",
+        anchor="start",
+        fontSize=12,
+        fontWeight="normal",
+        color=MUTED_COLOUR,
+        offset=10,
+    )
+    heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined)
+    return alt.vconcat(chart.properties(title=source_line), title=heading).properties(
+        description=description
+    )
+
+
+def spec_of(chart: alt.TopLevelMixin | dict) -> dict:
+    return chart if isinstance(chart, dict) else chart.to_dict()
+
+
+def _vl_version() -> str | None:
+    """The Vega-Lite version Altair writes, if vl-convert knows it."""
+    major_minor = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    return major_minor if major_minor in vl_convert.get_vegalite_versions() else None
+
+
+def _canonical(spec: dict) -> str:
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chart_id(spec: dict) -> str:
+    """A stable element id: the same spec always gets the same id."""
+    return "chinaev-chart-" + hashlib.sha256(_canonical(spec).encode()).hexdigest()[:12]
+
+
+def _script_json(value) -> str:
+    # "</" would end the inline <script> early; "<!--" would switch the parser
+    # into a comment state. Escaping "<" everywhere is valid JSON and JS.
+    return _canonical(value).replace("<", "\\u003c")
+
+
+def to_html(spec: dict) -> str:
+    """A div and an inline script that draws the chart once the vega bundle has loaded."""
+    element = chart_id(spec)
+    description = spec.get("description", "")
+    label = html.escape(description, quote=True)
+    # The schema URL is only a version label; dropping it (and naming the mode)
+    # keeps every address out of the page. No actions menu: it links to
+    # external editors.
+    drawn = {key: value for key, value in spec.items() if key != "$schema"}
+    options = {"actions": False, "renderer": "svg", "mode": "vega-lite"}
+    # Sphinx may load the bundle after this script (defer/async), so wait for
+    # the DOM and then poll for window.vegaEmbed for up to ten seconds.
+    script = (
+        "(function(){"
+        f"var id={json.dumps(element)},spec={_script_json(drawn)},opt={_script_json(options)},n=0;"
+        "function draw(){"
+        "var el=document.getElementById(id);"
+        "if(!el)return;"
+        "if(typeof window.vegaEmbed!=='function'){"
+        "if(n++<200){setTimeout(draw,50);}"
+        "else{el.setAttribute('data-chart-error','vega bundle did not load');}"
+        "return;}"
+        "window.vegaEmbed(el,spec,opt).then(function(){el.setAttribute('data-rendered','true');})"
+        ".catch(function(e){el.setAttribute('data-chart-error',String(e));console.error(e);});"
+        "}"
+        "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
+        "else{draw();}"
+        "})();"
+    )
+    # The hidden paragraph is what a reader sees without JavaScript; vega-embed
+    # replaces it with the drawing.
+    return (
+        f'<div class="chinaev-chart" id="{element}" role="img" aria-label="{label}">'
+        f'<p class="chinaev-chart-description">{html.escape(description)}</p>'
+        "</div>\n"
+        f"<script>{script}</script>"
+    )
+
+
+def to_png(spec: dict) -> bytes:
+    return vl_convert.vegalite_to_png(spec, vl_version=_vl_version(), scale=PNG_SCALE)
+
+
+def mimebundle(spec: dict) -> dict:
+    """All three forms of one chart, as a Jupyter mime bundle."""
+    return {
+        "text/html": to_html(spec),
+        "image/png": b64encode(to_png(spec)).decode("ascii"),
+        "text/plain": spec.get("description", "") or "Chart",
+    }
+
+
+def _renderer(spec: dict, **_metadata) -> dict:
+    return mimebundle(spec)
+
+
+def javascript_bundle() -> str:
+    """The vega, vega-lite and vega-embed script for `_static/`.
+
+    Wrapped in a function so the bundle's top-level `const _` does not clash
+    with the `_` that Sphinx's own scripts declare on every page.
+    """
+    return "(function(){\n" + vl_convert.javascript_bundle(vl_version=_vl_version()) + "\n})();\n"
+
+
+def setup() -> None:
+    """Register and enable the book's theme and offline renderer (idempotent)."""
+    if THEME not in alt.theme.names():
+        alt.theme.register(THEME, enable=False)(theme_config)
+    alt.theme.enable(THEME)
+    alt.renderers.register(RENDERER, _renderer)
+    alt.renderers.enable(RENDERER)
+
+
+# The name the brief and older notes use.
+use_offline_renderer = setup

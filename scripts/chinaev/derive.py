@@ -1,0 +1,174 @@
+"""Derived figures: each row of derived.csv names a method and its inputs; this module
+computes the value, writes the formula out with the input values, and flags results
+built on hedged inputs as approximate.
+
+The same code serves `chinaev derive`, the validator (stale values) and the chapters.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chinaev.package import (
+    package_dir,
+    read_descriptor,
+    read_rows,
+    resource_descriptor,
+    split_inputs,
+)
+from chinaev.problems import Problem, UserError
+
+
+@dataclass(frozen=True)
+class Method:
+    arity: int | None  # None: any number of inputs, at least two
+    compute: Callable[..., float]
+    template: str  # how the formula is written, with {a}, {b} or {terms}
+
+
+METHODS: dict[str, Method] = {
+    "base_from_growth": Method(2, lambda a, b: a / (1 + b / 100), "{a} / (1 + {b}/100)"),
+    "base_from_ratio": Method(2, lambda a, b: a / b, "{a} / {b}"),
+    "share": Method(2, lambda a, b: 100 * a / b, "100 × {a} / {b}"),
+    "ratio": Method(2, lambda a, b: a / b, "{a} / {b}"),
+    "difference": Method(2, lambda a, b: a - b, "{a} − {b}"),
+    "growth": Method(2, lambda a, b: 100 * (a / b - 1), "100 × ({a} / {b} − 1)"),
+    "sum": Method(None, lambda *terms: sum(terms), "{terms}"),
+}
+
+IEA_KEY = ("region", "category", "parameter", "mode", "powertrain", "year")
+
+
+def number_text(value: float) -> str:
+    """Stable text for a number: at most 4 decimals, no trailing zeros, no exponent."""
+    rounded = round(value, 4)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return f"{rounded:.4f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class Result:
+    value: float
+    approximate: bool
+    formula: str
+
+
+class _Resolver:
+    def __init__(self, figures, derived, iea):
+        self.figures = {row["figure_id"]: row for row in figures}
+        self.derived = {row["derived_id"]: row for row in derived}
+        self.iea = {tuple(row[k] for k in IEA_KEY): row for row in iea}
+        self.done: dict[str, Result] = {}
+        self.active: set[str] = set()
+
+    def input(self, ref: str) -> tuple[float, bool]:
+        if ref.startswith("iea:"):
+            key = tuple(ref[4:].split("|"))
+            if len(key) != len(IEA_KEY) or key not in self.iea:
+                raise LookupError(f"input {ref} matches no IEA row")
+            return float(self.iea[key]["value"]), False
+        if ref in self.figures:
+            row = self.figures[ref]
+            return float(row["value"]), row["qualifier"] != "exact"
+        if ref in self.derived:
+            result = self.compute(ref)
+            return result.value, result.approximate
+        raise LookupError(f"input {ref} is neither a figure, a derived figure nor an iea: row")
+
+    def compute(self, derived_id: str) -> Result:
+        if derived_id in self.done:
+            return self.done[derived_id]
+        if derived_id in self.active:
+            raise LookupError(f"derived figure {derived_id} depends on itself")
+        self.active.add(derived_id)
+        row = self.derived[derived_id]
+        method = METHODS.get(row["method"])
+        if method is None:
+            raise LookupError(f"unknown method {row['method']!r}")
+        refs = split_inputs(row["inputs"])
+        if (method.arity and len(refs) != method.arity) or (method.arity is None and len(refs) < 2):
+            raise LookupError(f"method {row['method']} takes {method.arity or 'two or more'} "
+                              f"inputs, got {len(refs)}")
+        values, hedged = zip(*(self.input(ref) for ref in refs), strict=True)
+        try:
+            value = method.compute(*values)
+        except ZeroDivisionError:
+            raise LookupError("division by zero") from None
+        if not math.isfinite(value):
+            raise LookupError("result is not a finite number")
+        texts = [number_text(v) for v in values]
+        formula = method.template.format(
+            a=texts[0], b=texts[-1] if len(texts) > 1 else "", terms=" + ".join(texts))
+        self.active.discard(derived_id)
+        self.done[derived_id] = Result(value, any(hedged), formula)
+        return self.done[derived_id]
+
+
+def recompute(path: Path | str) -> tuple[list[dict[str, str]], list[Problem]]:
+    """derived.csv rows with value, formula and approximate recomputed, plus problems."""
+    figures, derived, iea = (read_rows(path, name) for name in ("figures", "derived", "iea"))
+    resolver = _Resolver(figures, derived, iea)
+    problems, rows = [], []
+    for line, row in enumerate(derived, start=2):
+        new = dict(row)
+        try:
+            result = resolver.compute(row["derived_id"])
+        except (LookupError, ValueError) as error:
+            resolver.active.clear()
+            problems.append(Problem("derived", line, "inputs", str(error)))
+        else:
+            new.update(value=number_text(result.value), formula=result.formula,
+                       approximate="true" if result.approximate else "false")
+        rows.append(new)
+    return rows, problems
+
+
+def stale_rows(path: Path | str) -> list[Problem]:
+    """Rows whose stored value, formula or approximate flag differ from a recomputation."""
+    stored = read_rows(path, "derived")
+    fresh, problems = recompute(path)
+    for line, (old, new) in enumerate(zip(stored, fresh, strict=True), start=2):
+        for name in ("value", "formula", "approximate"):
+            if old.get(name) != new.get(name):
+                problems.append(Problem("derived", line, name,
+                                        f"stale: stored {old.get(name)!r}, recomputed "
+                                        f"{new.get(name)!r}; run `chinaev derive`"))
+    return problems
+
+
+def write_derived(path: Path | str, check: bool = False) -> bool:
+    """Recompute derived.csv; return whether it changed. Raises UserError on bad inputs."""
+    folder = package_dir(path)
+    rows, problems = recompute(folder)
+    if problems:
+        raise UserError("derived figures cannot be computed", problems)
+    target = folder / resource_descriptor(read_descriptor(folder), "derived")["path"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    text = buffer.getvalue()
+    changed = target.read_text(encoding="utf-8") != text
+    if changed and not check:
+        write_atomically(target, text)
+    return changed
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write text to a temporary file beside target, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,98 @@
+"""The PDF holds what the HTML holds: every chart as an image, every glued value as text.
+
+Runs on the fixture minibook and on the real book (see `built_book` in conftest).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from chinaev.build import check_latex_log
+from chinaev.problems import UserError
+
+# myst-nb renders {glue:text} (and {glue:} of plain values) as this span.
+GLUED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def normalise(text: str) -> str:
+    """Compare text as a reader would: ligatures split, odd spaces as spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
+    return " ".join(text.split())
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def pdf_image_count(pdf: Path) -> int:
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    # Rows after the two header lines; soft masks (the PNG's alpha) are not images of their own.
+    rows = [line.split() for line in listing.splitlines()[2:] if line.strip()]
+    return sum(1 for row in rows if len(row) > 2 and row[2] == "image")
+
+
+def glued_values(html_dir: Path, pages: list[str]) -> dict[str, list[str]]:
+    values = {}
+    for name in pages:
+        text = (html_dir / f"{name}.html").read_text(encoding="utf-8")
+        values[name] = [normalise(html.unescape(TAG.sub("", raw))) for raw in GLUED.findall(text)]
+    return values
+
+
+def chart_count(html_dir: Path, pages: list[str]) -> int:
+    return sum(
+        (html_dir / f"{name}.html").read_text(encoding="utf-8").count('class="chinaev-chart"')
+        for name in pages
+    )
+
+
+@pytest.mark.slow
+def test_pdf_was_made_by_xetex_with_every_glyph(built_book):
+    assert built_book.pdf.stat().st_size > 0
+    first_line = built_book.tex_log.read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    assert "XeTeX" in first_line
+    check_latex_log(built_book.tex_log)  # raises on "Missing character"
+
+
+@pytest.mark.slow
+def test_pdf_has_an_image_for_every_chart(built_book):
+    charts = chart_count(built_book.html, built_book.chapter_pages())
+    assert charts >= 1
+    assert pdf_image_count(built_book.pdf) >= charts
+
+
+@pytest.mark.slow
+def test_every_glued_value_appears_in_the_pdf(built_book):
+    text = normalise(pdf_text(built_book.pdf))
+    values = glued_values(built_book.html, built_book.pages())
+    assert any(values.values()), "no glued values found: has myst-nb changed its markup?"
+    missing = {page: [v for v in found if v not in text] for page, found in values.items()}
+    assert {page: found for page, found in missing.items() if found} == {}
+
+
+def test_normalise_treats_print_and_screen_spacing_alike():
+    assert normalise("4,272\u00a0000 \ufb01rms\n  sold") == "4,272 000 firms sold"
+
+
+def test_latex_log_check_fails_on_missing_glyphs_and_other_engines(tmp_path):
+    log = tmp_path / "book.log"
+    log.write_text("This is XeTeX, Version 3.14\nMissing character: There is no \U0001f697 in font\n")
+    with pytest.raises(UserError, match="missing"):
+        check_latex_log(log)
+    log.write_text("This is pdfTeX, Version 3.14\n")
+    with pytest.raises(UserError, match="XeTeX"):
+        check_latex_log(log)
+    log.write_text("This is XeTeX, Version 3.14\nOutput written on book.pdf\n")
+    check_latex_log(log)
