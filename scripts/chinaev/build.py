@@ -156,7 +156,7 @@ def _run_jupyter_book(
         )
     if result.returncode != 0:
         raise UserError(
-            f"{builder} build failed; the previous output is unchanged; see {_show(log, root)}"
+            f"{log.stem} build failed; the previous output is unchanged; see {_show(log, root)}"
             + _first_errors(log, work)
         )
     return work / "_build"

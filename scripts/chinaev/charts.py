@@ -167,10 +167,9 @@ def _script_json(value) -> str:
 
 
 def to_html(spec: dict) -> str:
-    """A div and an inline script that draws the chart once the vega bundle has loaded."""
+    """A labelled box and an inline script that draws the chart once the vega bundle has loaded."""
     element = chart_id(spec)
     description = spec.get("description", "")
-    label = html.escape(description, quote=True)
     # The schema URL is only a version label; dropping it (and naming the mode)
     # keeps every address out of the page. No actions menu: it links to
     # external editors.
@@ -182,23 +181,27 @@ def to_html(spec: dict) -> str:
         "(function(){"
         f"var id={json.dumps(element)},spec={_script_json(drawn)},opt={_script_json(options)},n=0;"
         "function draw(){"
-        "var el=document.getElementById(id);"
-        "if(!el)return;"
+        "var box=document.getElementById(id);"
+        "if(!box)return;"
         "if(typeof window.vegaEmbed!=='function'){"
         "if(n++<200){setTimeout(draw,50);}"
-        "else{el.setAttribute('data-chart-error','vega bundle did not load');}"
+        "else{box.setAttribute('data-chart-error','vega bundle did not load');}"
         "return;}"
-        "window.vegaEmbed(el,spec,opt).then(function(){el.setAttribute('data-rendered','true');})"
-        ".catch(function(e){el.setAttribute('data-chart-error',String(e));console.error(e);});"
+        "window.vegaEmbed(box.querySelector('.chinaev-chart-view'),spec,opt)"
+        ".then(function(){box.setAttribute('data-rendered','true');})"
+        ".catch(function(e){box.setAttribute('data-chart-error',String(e));console.error(e);});"
         "}"
         "if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',draw);}"
         "else{draw();}"
         "})();"
     )
-    # The hidden paragraph is what a reader sees without JavaScript; vega-embed
-    # replaces it with the drawing.
+    # Vega gives the element it draws into its own ARIA role, so the label sits
+    # on an outer box. The hidden paragraph is the description for readers
+    # without JavaScript or CSS; under role="img" screen readers read the label only.
     return (
-        f'<div class="chinaev-chart" id="{element}" role="img" aria-label="{label}">'
+        f'<div class="chinaev-chart" id="{element}" role="img" '
+        f'aria-label="{html.escape(description, quote=True)}">'
+        '<div class="chinaev-chart-view"></div>'
         f'<p class="chinaev-chart-description">{html.escape(description)}</p>'
         "</div>\n"
         f"<script>{script}</script>"

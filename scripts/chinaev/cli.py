@@ -22,10 +22,12 @@ def _print_problems(problems) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from chinaev.validate import validate_package
 
-    problems = validate_package(Path(args.path), seeds=Path(args.seeds) if args.seeds else None)
-    if problems:
-        _print_problems(problems)
-        print(f"{len(problems)} problem(s) in {args.path}", file=sys.stderr)
+    result = validate_package(Path(args.path), seeds=Path(args.seeds) if args.seeds else None)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if result.problems:
+        _print_problems(result.problems)
+        print(f"{len(result.problems)} problem(s) in {args.path}", file=sys.stderr)
         return 1
     print(f"valid: {args.path}")
     return 0

@@ -61,6 +61,13 @@ class Result:
     formula: str
 
 
+def _float(ref: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise LookupError(f"input {ref} has no numeric value ({text!r})") from None
+
+
 class _Resolver:
     def __init__(self, figures, derived, iea):
         self.figures = {row["figure_id"]: row for row in figures}
@@ -74,10 +81,10 @@ class _Resolver:
             key = tuple(ref[4:].split("|"))
             if len(key) != len(IEA_KEY) or key not in self.iea:
                 raise LookupError(f"input {ref} matches no IEA row")
-            return float(self.iea[key]["value"]), False
+            return _float(ref, self.iea[key]["value"]), False
         if ref in self.figures:
             row = self.figures[ref]
-            return float(row["value"]), row["qualifier"] != "exact"
+            return _float(ref, row["value"]), row["qualifier"] != "exact"
         if ref in self.derived:
             result = self.compute(ref)
             return result.value, result.approximate

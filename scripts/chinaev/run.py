@@ -1,0 +1,440 @@
+"""Execute chapter notebooks with papermill: in parallel, atomically, reproducibly.
+
+Each chapter `book/<name>.ipynb` is executed in place (or into `output_dir`)
+with the parameters `datapackage` and `as_of`, plus any extras. The executed
+notebook is committed with its outputs so that nbval can re-run it in CI and
+find the book stale when the data changed; three things make that work:
+
+- The `datapackage` parameter is written relative to the notebook's folder
+  when the package lies inside the project (the folder holding the book), so
+  the committed notebook re-executes identically on any clone.
+- Volatile metadata (timestamps, durations, temporary paths, the random id of
+  papermill's injected cell) is removed, so re-running on unchanged inputs
+  gives a byte-identical file.
+- A chapter is written with `os.replace` from a temporary file in the same
+  folder: a chapter that fails leaves its previous good notebook untouched.
+
+`chapter_fingerprint` hashes everything an execution depends on and is stored
+in `metadata.chinaev.fingerprint`, ready for incremental re-runs (not used to
+skip chapters yet).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import keyword
+import multiprocessing
+import os
+import re
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import nbformat
+
+from chinaev import paths
+from chinaev.problems import UserError
+
+CHAPTERS = ("production", "exports", "policy", "localisation", "western-responses")
+
+KERNEL = "python3"
+INJECTED_TAG = "injected-parameters"  # papermill's tag for the cell it adds
+BOOK_DIR_ENV = "CHINAEV_BOOK_DIR"  # undocumented: lets tests point the CLI at a fixture book
+BUILTIN_PARAMETERS = ("datapackage", "as_of")
+CODE_DIR = Path(__file__).resolve().parent  # the chinaev package: chapters' code
+
+# Of papermill's notebook metadata only these are stable across runs; the rest
+# are times, durations and the (temporary) input and output paths.
+KEPT_PAPERMILL_METADATA = ("default_parameters", "parameters", "version")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class _Job:
+    name: str
+    source: Path
+    output: Path
+    cwd: Path
+    parameters: dict
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    name: str
+    output: Path
+    seconds: float
+    error: str | None = None  # one line: where and why the chapter failed
+
+
+class ChapterFailed(UserError):
+    """One or more chapters failed; the others were written. Carries both lists."""
+
+    def __init__(self, failures: list[str], written: list[str]):
+        count = len(failures)
+        lines = [
+            f"{count} chapter{'s' if count > 1 else ''} failed "
+            "(the previous notebook was left as it was):",
+            *(f"  {line}" for line in failures),
+        ]
+        if written:
+            lines += ["written:", *(f"  {line}" for line in written)]
+        super().__init__("\n".join(lines))
+        self.failures = failures
+        self.written = written
+
+
+def run_chapters(
+    chapters: list[str] | tuple[str, ...] | None = None,
+    *,
+    datapackage: Path | str,
+    as_of: str = "",
+    parameters: dict | None = None,
+    jobs: int = 2,
+    output_dir: Path | str | None = None,
+    book_dir: Path | str | None = None,
+) -> list[str]:
+    """Execute chapters; return one line per chapter, e.g. `exports: executed in 4.1 s -> …`.
+
+    `chapters`: names of notebooks in `book_dir` (default: CHAPTERS, in that order).
+    `parameters`: extra papermill parameters; string values are coerced with
+    `coerce_parameter` (the CLI passes strings). Raises UserError for bad input
+    before anything runs, and ChapterFailed (a UserError) after the run when
+    any chapter failed.
+    """
+    book = _book_dir(book_dir)
+    names = _select(chapters, book)
+    descriptor = _descriptor_path(datapackage)
+    as_of = check_as_of(as_of)
+    extra = _extra_parameters(parameters or {}, [book / f"{name}.ipynb" for name in names])
+    if jobs < 1:
+        raise UserError(f"jobs must be at least 1, not {jobs}")
+    _check_kernel()
+
+    destination = Path(output_dir).absolute() if output_dir else book
+    destination.mkdir(parents=True, exist_ok=True)
+    values = {
+        "datapackage": notebook_datapackage_path(descriptor, destination, project=book.parent),
+        "as_of": as_of,
+        **extra,
+    }
+    work = [
+        _Job(
+            name=name,
+            source=book / f"{name}.ipynb",
+            output=destination / f"{name}.ipynb",
+            # The kernel runs in the output folder, as nbval's will, so the
+            # relative datapackage path resolves the same way in both.
+            cwd=destination,
+            parameters=values,
+            fingerprint=chapter_fingerprint(book / f"{name}.ipynb", descriptor, values),
+        )
+        for name in names
+    ]
+    outcomes = _execute_all(work, min(jobs, len(work)))
+
+    written = [
+        f"{o.name}: executed in {o.seconds:.1f} s -> {_shown(o.output)}" for o in outcomes if not o.error
+    ]
+    failures = [o.error for o in outcomes if o.error]
+    if failures:
+        raise ChapterFailed(failures, written)
+    return written
+
+
+def _book_dir(book_dir: Path | str | None) -> Path:
+    book = Path(book_dir or os.environ.get(BOOK_DIR_ENV) or paths.BOOK).absolute()
+    if not book.is_dir():
+        raise UserError(f"{book}: no such book folder")
+    return book
+
+
+def available_chapters(book: Path) -> list[str]:
+    """The five chapters, then any other notebook in the book folder (e.g. fact-check)."""
+    others = sorted(
+        path.stem
+        for path in book.glob("*.ipynb")
+        if not path.name.startswith(".") and path.stem not in CHAPTERS
+    )
+    return [*CHAPTERS, *others]
+
+
+def _select(chapters, book: Path) -> list[str]:
+    names = list(dict.fromkeys(chapters or CHAPTERS))  # drop repeats, keep order
+    valid = available_chapters(book)
+    unknown = [name for name in names if name not in valid]
+    if unknown:
+        raise UserError(
+            f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"choose from: {', '.join(valid)}"
+        )
+    missing = [name for name in names if not (book / f"{name}.ipynb").is_file()]
+    if missing:
+        raise UserError(
+            "no notebook for chapter"
+            + ("s " if len(missing) > 1 else " ")
+            + ", ".join(_shown(book / f"{name}.ipynb") for name in missing)
+        )
+    return names
+
+
+def _descriptor_path(datapackage: Path | str) -> Path:
+    path = Path(datapackage).absolute()
+    if path.is_dir():
+        path = path / "datapackage.json"
+    if not path.is_file():
+        raise UserError(f"{path}: no such file (give the data package's datapackage.json)")
+    return path
+
+
+def check_as_of(as_of: str | None) -> str:
+    """'' (no cut-off) or an ISO date YYYY-MM-DD; anything else is a UserError."""
+    text = (as_of or "").strip()
+    if not text:
+        return ""
+    # date.fromisoformat alone would also accept 20250630 and 2025-W26-1.
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            pass
+    raise UserError(f"--as-of must be an ISO date YYYY-MM-DD such as 2025-06-30, not {as_of!r}")
+
+
+def coerce_parameter(value):
+    """A CLI string as the Python value it obviously means; other types pass through.
+
+    JSON literals are parsed: `3` -> 3, `0.5` -> 0.5, `true`/`false` -> bool,
+    `null` -> None, `[1, 2]` and `{"a": 1}` -> list and dict, `"2025"` (with
+    the quotes) -> the string 2025. Python's True, False and None work too.
+    Anything else stays a string, so `-p region Europe` needs no quotes.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    python = {"True": True, "False": False, "None": None}
+    if text in python:
+        return python[text]
+    try:
+        return json.loads(text)
+    except ValueError:
+        return value
+
+
+def _extra_parameters(parameters: dict, notebooks: list[Path]) -> dict:
+    extra = {}
+    for name, value in parameters.items():
+        if name in BUILTIN_PARAMETERS:
+            option = "--" + name.replace("_", "-")
+            raise UserError(f"parameter {name!r} is set with {option}, not -p")
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise UserError(f"parameter name {name!r} is not a Python identifier")
+        extra[name] = coerce_parameter(value)
+    if extra:
+        # papermill only logs a warning for a parameter no notebook declares;
+        # a typo would then silently change nothing.
+        import papermill
+
+        declared = set()
+        for notebook in notebooks:
+            declared |= set(papermill.inspect_notebook(str(notebook)))
+        unknown = sorted(set(extra) - declared)
+        if unknown:
+            raise UserError(
+                f"no chosen chapter has a parameter {', '.join(map(repr, unknown))} "
+                f"in its parameters cell (declared: {', '.join(sorted(declared)) or 'none'})"
+            )
+    return extra
+
+
+def _check_kernel() -> None:
+    """The python3 kernel must run this environment's Python, where chinaev is installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    except NoSuchKernel:
+        raise UserError(
+            f"no Jupyter kernel named {KERNEL}: run `{sys.executable} -m ipykernel install "
+            "--sys-prefix` once"
+        ) from None
+    command = spec.argv[0] if spec.argv else ""
+    # jupyter_client replaces these bare names with the running interpreter.
+    own = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    if command not in own and Path(command).absolute() != Path(sys.executable).absolute():
+        raise UserError(
+            f"the {KERNEL} kernel ({spec.resource_dir}) runs {command}, not this environment's "
+            f"{sys.executable}; remove that kernel spec or run `{sys.executable} -m ipykernel "
+            "install --sys-prefix`"
+        )
+
+
+def notebook_datapackage_path(descriptor: Path, notebook_dir: Path, project: Path) -> str:
+    """The datapackage parameter as the notebook will see it (POSIX separators).
+
+    Relative to the notebook's folder when both lie inside the project folder,
+    so a committed notebook works on any clone; absolute for data elsewhere.
+    """
+    descriptor, notebook_dir, project = (Path(p).absolute() for p in (descriptor, notebook_dir, project))
+    if descriptor.is_relative_to(project) and notebook_dir.is_relative_to(project):
+        return Path(os.path.relpath(descriptor, notebook_dir)).as_posix()
+    return descriptor.as_posix()
+
+
+def chapter_fingerprint(notebook_path: Path | str, datapackage: Path | str, parameters: dict) -> str:
+    """sha256 of what an execution depends on: code cells, chinaev code, parameters, data.
+
+    Outputs, markdown and papermill's injected cell are left out (the injected
+    cell is the parameters, hashed on their own), so executing a notebook does
+    not change the fingerprint of the result.
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        # Length-prefixed so that no two different inputs hash the same stream.
+        for part in (label.encode("utf-8"), data):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    for cell in notebook.cells:
+        tags = list(cell.get("metadata", {}).get("tags", []))
+        if cell.cell_type == "code" and INJECTED_TAG not in tags:
+            add("cell", json.dumps({"source": cell.source, "tags": tags}).encode("utf-8"))
+    for module in sorted(CODE_DIR.glob("*.py")):
+        add(f"code:{module.name}", module.read_bytes())
+    add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
+    for relative, path in package_files(datapackage):
+        add(f"data:{relative}", path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
+    """datapackage.json and every local file its resources name (data, schema, dialect)."""
+    descriptor = _descriptor_path(datapackage)
+    try:
+        data = json.loads(descriptor.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise UserError(f"{descriptor}: not valid JSON ({error})") from None
+    names = {"datapackage.json"}
+    for resource in data.get("resources", []):
+        data_paths = resource.get("path", [])
+        for value in [*(data_paths if isinstance(data_paths, list) else [data_paths]),
+                      resource.get("schema"), resource.get("dialect")]:
+            if isinstance(value, str) and "://" not in value:
+                names.add(value)
+    return [(name, descriptor.parent / name) for name in sorted(names)]
+
+
+def _execute_all(work: list[_Job], workers: int) -> list[_Outcome]:
+    if workers == 1:
+        return [_execute(job) for job in work]
+    # spawn, not fork: the parent may hold threads (pytest, zmq) that a fork
+    # would copy in a locked state. Kernels are separate processes anyway.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(_execute, work))
+
+
+def _execute(job: _Job) -> _Outcome:
+    """Run one chapter into a temporary file, tidy it, then move it into place.
+
+    Never raises for a chapter's own failure: the outcome carries one line, so
+    that the other chapters still run and nothing unpicklable crosses processes.
+    """
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.perf_counter()
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{job.name}.", suffix=".tmp.ipynb", dir=job.output.parent
+    )
+    os.close(handle)
+    temporary = Path(temporary)
+    try:
+        try:
+            papermill.execute_notebook(
+                str(job.source),
+                str(temporary),
+                parameters=job.parameters,
+                kernel_name=KERNEL,
+                cwd=str(job.cwd),
+                log_output=False,
+                progress_bar=False,
+            )
+        except PapermillExecutionError as error:
+            return _Outcome(job.name, job.output, 0.0, _describe_failure(job.name, error))
+        except Exception as error:  # noqa: BLE001 - kernel died, timed out, unreadable notebook
+            return _Outcome(job.name, job.output, 0.0, f"{job.name}: {_last_line(error)}")
+        notebook = nbformat.read(str(temporary), as_version=4)
+        tidy(notebook, job.fingerprint)
+        _write_durably(notebook, temporary, like=job.output)
+        os.replace(temporary, job.output)
+        return _Outcome(job.name, job.output, time.perf_counter() - started)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def tidy(notebook: nbformat.NotebookNode, fingerprint: str) -> None:
+    """Remove what changes from run to run; record the fingerprint."""
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)  # nbclient's per-cell timestamps
+        if INJECTED_TAG in cell.metadata.get("tags", []) and "id" in cell:
+            cell.id = INJECTED_TAG  # papermill gives it a random id on every run
+    if "papermill" in notebook.metadata:
+        kept = {
+            key: notebook.metadata.papermill[key]
+            for key in KEPT_PAPERMILL_METADATA
+            if key in notebook.metadata.papermill
+        }
+        notebook.metadata.papermill = kept
+    notebook.metadata["chinaev"] = {"fingerprint": fingerprint}
+
+
+def _write_durably(notebook: nbformat.NotebookNode, path: Path, like: Path) -> None:
+    with open(path, "w", encoding="utf-8") as stream:
+        nbformat.write(notebook, stream)
+        stream.flush()
+        os.fsync(stream.fileno())
+    # mkstemp creates files readable by the owner only; keep the old mode or the usual one.
+    if like.exists():
+        mode = like.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(path, mode)
+
+
+def _describe_failure(name: str, error) -> str:
+    first = next((line.strip() for line in (error.source or "").splitlines() if line.strip()), "")
+    if len(first) > 60:
+        first = first[:57] + "..."
+    reason = f"{error.ename}: {_last_text_line(error.evalue)}" if error.evalue else error.ename
+    return (
+        f"{name}: cell {error.cell_index + 1} (In [{error.exec_count}]: {first}) raised {reason}"
+    )
+
+
+def _last_line(error: BaseException) -> str:
+    text = _last_text_line(str(error))
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def _last_text_line(text: str) -> str:
+    lines = [line.strip() for line in ANSI.sub("", str(text)).splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies below it, else absolute."""
+    try:
+        return Path(path).absolute().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return Path(path).absolute().as_posix()

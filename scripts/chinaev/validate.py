@@ -1,0 +1,309 @@
+"""Validate a data package: Frictionless first, then the project's provenance checks.
+
+Everything returns Problems (resource, CSV line, field, message); nothing here prints
+or exits. Checks read the CSVs as text, so a bad cell is reported, never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from chinaev import paths
+from chinaev.derive import stale_rows
+from chinaev.numbers import close, parse_as_written
+from chinaev.package import package_dir, read_descriptor, read_rows
+from chinaev.problems import Problem, UserError
+from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
+
+MAX_QUOTE = 300
+# Bounds implied by each qualifier, as (lower factor, upper factor); None is unbounded.
+QUALIFIER_BOUNDS = {
+    "exact": (1.0, 1.0), "about": (0.9, 1.1), "nearly": (0.9, 1.0),
+    "more_than": (1.0, None), "at_least": (1.0, None),
+    "up_to": (None, 1.0), "less_than": (None, 1.0),
+}
+GROWTH_METRICS = ("growth_yoy", "growth_mom")
+
+
+@dataclass
+class Validation:
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # checks skipped, and why
+
+
+def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
+    """Run every check on the package at `path` (datapackage.json or its folder)."""
+    result = Validation()
+    folder = package_dir(path)
+    try:
+        read_descriptor(folder)
+    except UserError as error:
+        result.problems.append(Problem("datapackage.json", None, None, str(error)))
+        return result
+    result.problems += frictionless_problems(folder)
+    try:
+        tables = {name: read_rows(folder, name) for name in _resource_names(folder)}
+    except UserError as error:
+        result.problems.append(Problem("datapackage.json", None, None, str(error)))
+        return result
+    seeds = seeds or paths.seeds_dir()
+    texts = _source_texts(tables, seeds, result)
+    for check in (check_figures, check_audit, check_quoted_records, check_events_and_periods,
+                  check_derived):
+        result.problems += list(check(folder, tables, texts))
+    result.problems = sorted(set(result.problems), key=_order)
+    return result
+
+
+def _order(problem: Problem):
+    return (problem.resource, problem.row or 0, problem.field or "", problem.message)
+
+
+def _resource_names(folder: Path) -> list[str]:
+    return [resource["name"] for resource in read_descriptor(folder).get("resources", [])]
+
+
+def frictionless_problems(folder: Path) -> list[Problem]:
+    """Frictionless v2 validation of the whole package, one Problem per error."""
+    from frictionless import Package, system
+
+    descriptor = folder / "datapackage.json"
+    try:
+        with system.use_context(trusted=True):
+            report = Package(str(descriptor)).validate()
+    except Exception as error:  # frictionless raises many kinds for a broken descriptor
+        return [Problem("datapackage.json", None, None, f"frictionless cannot read it: {error}")]
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            fields = getattr(error, "field_name", None) or ", ".join(
+                getattr(error, "field_names", None) or []) or None
+            cell = getattr(error, "cell", None)
+            shown = f" {cell!r}" if cell not in (None, "") else ""
+            problems.append(Problem(
+                task.name or "datapackage.json",
+                getattr(error, "row_number", None),
+                fields,
+                f"{error.type}:{shown} {error.note or error.message}"))
+    for error in report.errors:
+        problems.append(Problem("datapackage.json", None, None, f"{error.type}: {error.message}"))
+    return problems
+
+
+def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
+    """Texts of the news sources by source_id; a missing folder skips the quote checks."""
+    texts: dict[str, str] = {}
+    news = [(line, row) for line, row in enumerate(tables.get("sources", []), start=2)
+            if row.get("kind") == "news-article"]
+    if not seeds.is_dir():
+        message = (f"source texts not found at {seeds}: quote, locator and audit checks "
+                   "skipped (set CHINAEV_SEEDS or --seeds)")
+        if os.environ.get("CI") == "true":
+            result.problems.append(Problem("sources", None, None, message))
+        else:
+            result.notes.append(message)
+        return texts
+    for line, row in news:
+        file = seeds / row.get("file", "")
+        if not row.get("file") or not file.is_file():
+            result.problems.append(Problem("sources", line, "file",
+                                           f"source file {row.get('file')!r} not found in {seeds}"))
+            continue
+        if sha256_of(file) != row.get("sha256"):
+            result.problems.append(Problem("sources", line, "sha256",
+                                           f"{file.name} does not match the recorded sha256"))
+        texts[row["source_id"]] = file.read_text(encoding="utf-8")
+    return texts
+
+
+def _paragraph(texts, source_id: str, locator: str) -> str | None | bool:
+    """The located paragraph; None when it does not exist; False when the text is absent."""
+    if source_id not in texts:
+        return False
+    number = paragraph_number(locator)
+    blocks = paragraphs(texts[source_id])
+    if number is None or number > len(blocks):
+        return None
+    return blocks[number - 1]
+
+
+def _check_quote(resource, line, row, texts, needle_field=None) -> Iterator[Problem]:
+    quote = row.get("quote", "")
+    if len(quote) > MAX_QUOTE:
+        yield Problem(resource, line, "quote", f"quote is {len(quote)} characters; at most {MAX_QUOTE}")
+    paragraph = _paragraph(texts, row.get("source_id", ""), row.get("locator", ""))
+    if paragraph is False:
+        return
+    if paragraph is None:
+        yield Problem(resource, line, "locator",
+                      f"{row.get('locator')!r} is not a paragraph of source {row.get('source_id')}")
+        return
+    if normalise(quote) not in normalise(paragraph):
+        yield Problem(resource, line, "quote",
+                      f"quote not found verbatim in {row.get('source_id')} {row.get('locator')}")
+    if needle_field and normalise(row.get(needle_field, "")) not in normalise(quote):
+        yield Problem(resource, line, needle_field,
+                      f"{row.get(needle_field)!r} does not appear in the quote")
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def check_figures(folder, tables, texts) -> Iterator[Problem]:
+    figures = tables.get("figures", [])
+    metrics = {row["metric"]: row for row in tables.get("metrics", [])}
+    ids = {row["figure_id"] for row in figures}
+    for line, row in enumerate(figures, start=2):
+        yield from _check_quote("figures", line, row, texts, needle_field="as_written")
+        value = _number(row.get("value"))
+        if value is None:
+            continue  # frictionless reports the type error
+        stated = parse_as_written(row.get("as_written", ""), row.get("unit", ""))
+        if stated is None:
+            yield Problem("figures", line, "as_written", f"no number in {row.get('as_written')!r}")
+        elif not close(stated, value):
+            yield Problem("figures", line, "value",
+                          f"value {row.get('value')} differs from {row.get('as_written')!r} "
+                          f"({stated:g})")
+        unit, metric = row.get("unit"), row.get("metric", "")
+        if metric in metrics and metrics[metric]["unit"] != unit:
+            yield Problem("figures", line, "unit",
+                          f"unit {unit!r} but metric {metric} is measured in {metrics[metric]['unit']}")
+        if unit == "percent" and metric not in GROWTH_METRICS and not 0 <= value <= 100:
+            yield Problem("figures", line, "value", f"percentage {value:g} is outside 0 to 100")
+        if unit == "percent" and metric in GROWTH_METRICS and value < -100:
+            yield Problem("figures", line, "value", f"a fall of {value:g}% is below -100%")
+        yield from _check_bounds(line, row, value)
+        yield from _check_period(line, row, "figures", "period_start", "period_end",
+                                 required=row.get("period_type") != "undated")
+        yield from _check_period(line, row, "figures", "base_period_start", "base_period_end")
+        relation, related = row.get("relation", ""), row.get("related_figure_id", "")
+        if bool(relation) != bool(related):
+            yield Problem("figures", line, "related_figure_id" if relation else "relation",
+                          "relation and related_figure_id must be given together")
+        if related and related == row.get("figure_id"):
+            yield Problem("figures", line, "related_figure_id", "a figure cannot relate to itself")
+        if metric in GROWTH_METRICS or relation == "growth_of":
+            if relation != "growth_of" or related not in ids:
+                yield Problem("figures", line, "relation",
+                              "a growth rate must name the level it grows (relation growth_of)")
+            if not row.get("base_period_start"):
+                yield Problem("figures", line, "base_period_start",
+                              "a growth rate needs the base period it is measured from")
+
+
+def _check_bounds(line, row, value) -> Iterator[Problem]:
+    factors = QUALIFIER_BOUNDS.get(row.get("qualifier", ""))
+    if factors is None:
+        return  # frictionless reports the enum error
+    for name, factor in zip(("lower", "upper"), factors, strict=True):
+        stored = row.get(name, "")
+        if factor is None:
+            if stored != "":
+                yield Problem("figures", line, name,
+                              f"qualifier {row['qualifier']} leaves {name} unbounded; leave it empty")
+            continue
+        bound = _number(stored)
+        if bound is None or not close(bound, value * factor, 1e-6):
+            yield Problem("figures", line, name,
+                          f"{name} should be {value * factor:g} for qualifier {row['qualifier']}")
+
+
+def _check_period(line, row, resource, start_field, end_field, required=False) -> Iterator[Problem]:
+    start_text, end_text = row.get(start_field, ""), row.get(end_field, "")
+    if not start_text and not end_text:
+        if required:
+            yield Problem(resource, line, start_field, "period is required")
+        return
+    start, end = _date(start_text), _date(end_text)
+    if start is None or end is None:
+        if bool(start_text) != bool(end_text):
+            yield Problem(resource, line, end_field if start_text else start_field,
+                          "a period needs both a start and an end")
+        return  # malformed dates: frictionless reports the type error
+    if end < start:
+        yield Problem(resource, line, end_field,
+                      f"period ends ({end_text}) before it starts ({start_text})")
+
+
+def check_audit(folder, tables, texts) -> Iterator[Problem]:
+    audit = tables.get("audit", [])
+    rows_by_key = {}
+    for line, row in enumerate(audit, start=2):
+        key = (row.get("source_id"), row.get("locator"), row.get("token"), row.get("occurrence"))
+        rows_by_key.setdefault(key, line)
+        status = row.get("status")
+        if status == "captured" and not (row.get("figure_id") or row.get("event_id")):
+            yield Problem("audit", line, "figure_id", "a captured number needs a figure_id or event_id")
+        if status == "excluded":
+            if row.get("figure_id") or row.get("event_id"):
+                yield Problem("audit", line, "status", "an excluded number cannot name a figure or event")
+            if not row.get("note"):
+                yield Problem("audit", line, "note", "an excluded number needs a reason")
+    for source_id, text in texts.items():
+        expected = {(source_id, f"p{p}", token, str(n)) for p, token, n in audit_keys(text)}
+        present = {key for key in rows_by_key if key[0] == source_id}
+        for key in sorted(expected - present, key=str):
+            yield Problem("audit", None, "token",
+                          f"{source_id} {key[1]}: number {key[2]!r} (occurrence {key[3]}) "
+                          "is not classified")
+        for key in sorted(present - expected, key=str):
+            yield Problem("audit", rows_by_key[key], "token",
+                          f"{source_id} {key[1]} has no number {key[2]!r} (occurrence {key[3]})")
+    captured = Counter(row.get("figure_id") for row in audit
+                       if row.get("status") == "captured" and row.get("role") == "value")
+    for line, row in enumerate(tables.get("figures", []), start=2):
+        if texts.get(row.get("source_id")) is not None and not captured[row.get("figure_id")]:
+            yield Problem("figures", line, "figure_id",
+                          "no audit row captures this figure's number (role value)")
+
+
+def check_quoted_records(folder, tables, texts) -> Iterator[Problem]:
+    for resource in ("corrections", "destinations"):
+        for line, row in enumerate(tables.get(resource, []), start=2):
+            yield from _check_quote(resource, line, row, texts)
+    for resource in ("events", "footprint"):
+        for line, row in enumerate(tables.get(resource, []), start=2):
+            if _paragraph(texts, row.get("source_id", ""), row.get("locator", "")) is None:
+                yield Problem(resource, line, "locator",
+                              f"{row.get('locator')!r} is not a paragraph of {row.get('source_id')}")
+    for line, row in enumerate(tables.get("aliases", []), start=2):
+        text = texts.get(row.get("source_id"))
+        if text is not None and normalise(row.get("alias", "")) not in normalise(text):
+            yield Problem("aliases", line, "alias",
+                          f"{row.get('alias')!r} does not occur in {row.get('source_id')}")
+
+
+def check_events_and_periods(folder, tables, texts) -> Iterator[Problem]:
+    for line, row in enumerate(tables.get("destinations", []), start=2):
+        yield from _check_period(line, row, "destinations", "period_start", "period_end")
+    for line, row in enumerate(tables.get("derived", []), start=2):
+        yield from _check_period(line, row, "derived", "period_start", "period_end")
+    for line, row in enumerate(tables.get("events", []), start=2):
+        if row.get("value") and not row.get("unit"):
+            yield Problem("events", line, "unit", "an event value needs a unit")
+
+
+def check_derived(folder, tables, texts) -> Iterator[Problem]:
+    try:
+        yield from stale_rows(folder)
+    except (UserError, KeyError, ValueError) as error:
+        yield Problem("derived", None, None, f"cannot recompute: {error}")

@@ -1,0 +1,145 @@
+"""build_book on the fixture minibook: outputs, glued figures, and atomic failure."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chinaev import build, charts
+from chinaev.build import build_book
+from chinaev.problems import UserError
+
+slow = pytest.mark.slow
+
+
+def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
+    """Content hash and mtime of every file under `folder`."""
+    return {
+        str(path.relative_to(folder)): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def good_output(built_minibook, tmp_path) -> Path:
+    """A private copy of a good build, so a failing build can try to overwrite it."""
+    output = tmp_path / "_build"
+    shutil.copytree(built_minibook.output, output)
+    return output
+
+
+@slow
+def test_build_returns_one_line_per_output(built_minibook):
+    assert built_minibook.lines == (
+        f"html: {built_minibook.output / 'html' / 'index.html'}",
+        f"pdf: {built_minibook.output / 'pdf' / 'book.pdf'}",
+    )
+    assert (built_minibook.html / "sales.html").exists()
+    # No temporary build folders are left beside the outputs.
+    assert sorted(p.name for p in built_minibook.output.iterdir()) == ["html", "logs", "pdf"]
+
+
+@slow
+def test_glued_chart_is_a_numbered_interactive_figure_in_html(built_minibook):
+    page = (built_minibook.html / "sales.html").read_text(encoding="utf-8")
+    figure = page[page.index('<figure class="align-default" id="fig-sales">') :]
+    figure = figure[: figure.index("</figure>")]
+    assert 'class="chinaev-chart"' in figure and "vegaEmbed" in figure
+    assert "Fig. 1.1" in figure and "BYD’s sales passed Tesla’s" in figure
+    assert "data:image/png" not in figure  # HTML takes text/html, not the PNG
+    assert '<script src="_static/vega-bundle.js' in page
+    assert "application/vnd.vegalite" not in page
+
+
+@slow
+def test_glued_chart_is_a_numbered_image_with_caption_in_pdf(built_minibook):
+    text = pdf_text(built_minibook.pdf)
+    assert "Fig. 1.1: BYD’s sales passed Tesla’s in 2022 (test data)." in text
+    assert "Table 1.1: Sales in the last two years (test data)" in text
+    assert "vegaEmbed" not in text and "chinaev-chart" not in text  # never the HTML form
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(built_minibook.pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    widths = [int(row.split()[3]) for row in listing.splitlines()[2:] if " image " in row]
+    assert widths and min(widths) >= 2 * charts.WIDTH  # the 2x PNG, not a thumbnail
+
+
+@slow
+def test_chinese_names_survive_into_the_pdf(built_minibook):
+    text = pdf_text(built_minibook.pdf)
+    assert "比亚迪" in text and "协同" in text
+    fonts = subprocess.run(
+        ["pdffonts", str(built_minibook.pdf)], check=True, capture_output=True, text=True
+    ).stdout
+    assert "CJK" in fonts
+
+
+@slow
+def test_pdf_has_title_page_contents_and_page_numbers(built_minibook):
+    text = pdf_text(built_minibook.pdf)
+    pages = text.split("\f")
+    assert "China's electric-vehicle expansion" in pages[0]
+    assert "China EV Book contributors" in pages[0]
+    assert any("CONTENTS" in page for page in pages[1:3])
+    footers = [page.strip().splitlines()[-1].strip() for page in pages if page.strip()]
+    assert sum(footer.isdigit() for footer in footers) >= 2  # arabic page numbers
+
+
+@slow
+def test_broken_toc_raises_and_leaves_previous_output_untouched(minibook_source, good_output, tmp_path):
+    before = tree_fingerprint(good_output)
+    broken = tmp_path / "_toc.yml"
+    broken.write_text(
+        (minibook_source / "_toc.yml").read_text(encoding="utf-8").replace("file: sales", "file: no-such-page"),
+        encoding="utf-8",
+    )
+    for builder in ("html", "pdf"):
+        with pytest.raises(UserError) as error:
+            build_book([builder], book_dir=minibook_source, toc=broken, output=good_output)
+        message = str(error.value)
+        assert f"{builder} build failed" in message
+        assert str(good_output / "logs" / f"{builder}.log") in message
+        assert "no-such-page" in message  # the first error lines are quoted
+    after = tree_fingerprint(good_output)
+    for name in ("html", "pdf"):
+        assert {k: v for k, v in after.items() if k.startswith(name)} == {
+            k: v for k, v in before.items() if k.startswith(name)
+        }
+    assert not [p for p in good_output.iterdir() if p.name.startswith(".")]
+
+
+@slow
+def test_missing_glyph_fails_the_pdf_and_keeps_the_old_one(minibook_source, good_output, tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(minibook_source, book)
+    with (book / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nNo font here has a car: \U0001f697.\n")
+    before = tree_fingerprint(good_output / "pdf")
+    with pytest.raises(UserError, match="missing from the PDF's fonts"):
+        build_book(["pdf"], book_dir=book, output=good_output)
+    assert tree_fingerprint(good_output / "pdf") == before
+    assert (good_output / "logs" / "book-latex.log").exists()
+
+
+def test_unknown_builder_and_missing_config_are_user_errors(tmp_path):
+    with pytest.raises(UserError, match="unknown builder"):
+        build_book(["epub"], output=tmp_path)
+    with pytest.raises(UserError, match="config not found"):
+        build_book(["html"], config=tmp_path / "nope.yml", output=tmp_path)
+
+
+def test_bundle_is_written_once_and_wrapped(tmp_path):
+    target = build.write_bundle(tmp_path / "_static")
+    first = target.stat().st_mtime_ns
+    assert target.read_text(encoding="utf-8") == charts.javascript_bundle()
+    build.write_bundle(tmp_path / "_static")
+    assert target.stat().st_mtime_ns == first

@@ -1,0 +1,153 @@
+"""The chart theme and the offline renderer."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+
+import altair as alt
+import pandas as pd
+import pytest
+import vl_convert
+
+from chinaev import charts
+
+DESCRIPTION = "Bar chart: BYD (比亚迪) sold 4.3 million cars in 2024, Tesla 1.8 million."
+
+
+def make_chart(sales=(4_272_000, 1_789_000), description=DESCRIPTION):
+    data = pd.DataFrame({"maker": ["BYD (比亚迪)", "Tesla"], "sales": list(sales)})
+    chart = alt.Chart(data).mark_bar().encode(y="maker:N", x="sales:Q", color="maker:N")
+    return charts.styled(
+        chart,
+        title="BYD sells more than Tesla",
+        subtitle="Vehicles sold in 2024",
+        source="company reports via Reuters",
+        description=description,
+    )
+
+
+@pytest.fixture(autouse=True)
+def book_charts():
+    charts.setup()
+
+
+def bundle(chart) -> dict:
+    result = chart._repr_mimebundle_()
+    return result[0] if isinstance(result, tuple) else result
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_setup_enables_the_book_theme_and_renderer():
+    assert alt.renderers.active == charts.RENDERER
+    assert alt.theme.active == charts.THEME
+    charts.setup()  # a second call changes nothing and does not fail
+    assert alt.renderers.active == charts.RENDERER
+
+
+def test_theme_applies_the_colour_blind_safe_palette():
+    config = make_chart().to_dict()["config"]
+    assert config["range"]["category"] == charts.PALETTE
+    assert config["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe–Ito
+    assert "Noto Sans CJK SC" in config["font"]
+    assert config["mark"]["tooltip"] is True
+
+
+def test_styled_sets_title_subtitle_source_and_description():
+    spec = make_chart().to_dict()
+    assert spec["title"]["text"] == "BYD sells more than Tesla"
+    assert spec["title"]["subtitle"] == "Vehicles sold in 2024"
+    assert spec["description"] == DESCRIPTION
+    source = spec["vconcat"][0]["title"]
+    assert source["text"] == "Source: company reports via Reuters; chart: China EV Book"
+    assert source["orient"] == "bottom"
+
+
+def test_styled_refuses_a_chart_without_description():
+    with pytest.raises(ValueError, match="description"):
+        make_chart(description="  ")
+
+
+def test_renderer_gives_html_png_and_text():
+    output = bundle(make_chart())
+    assert set(output) == {"text/html", "image/png", "text/plain"}
+    assert output["text/plain"] == DESCRIPTION
+    assert "application/vnd.vegalite" not in json.dumps(output)
+
+
+def test_html_is_deterministic_and_ids_follow_the_spec():
+    first, again = bundle(make_chart())["text/html"], bundle(make_chart())["text/html"]
+    other = bundle(make_chart(sales=(4_272_000, 1_800_000)))["text/html"]
+    assert first == again
+    ids = [re.search(r'id="(chinaev-chart-[0-9a-f]{12})"', text).group(1) for text in (first, other)]
+    assert ids[0] != ids[1]
+
+
+def test_html_is_identical_in_a_fresh_interpreter():
+    # nbval compares text/html across runs: no random ids, no hash-seed-dependent order.
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import test_charts as t; from chinaev import charts; charts.setup();"
+        "sys.stdout.write(t.bundle(t.make_chart())['text/html'])"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345")
+    here = os.path.dirname(__file__)
+    fresh = subprocess.run(
+        [sys.executable, "-c", code, here], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert fresh == bundle(make_chart())["text/html"]
+
+
+def test_html_loads_nothing_from_the_network():
+    text = bundle(make_chart())["text/html"]
+    assert "http" not in text
+    assert "//" not in text.replace("://", "")  # no protocol-relative addresses either
+    assert "<script src" not in text
+    assert '"actions":false' in text
+
+
+def test_html_labels_the_chart_for_screen_readers():
+    text = bundle(make_chart())["text/html"]
+    label = html.escape(DESCRIPTION, quote=True)
+    assert re.search(r'<div class="chinaev-chart" id="[^"]+" role="img" aria-label="[^"]+"', text)
+    assert f'aria-label="{label}"' in text
+    assert f'<p class="chinaev-chart-description">{html.escape(DESCRIPTION)}</p>' in text
+    assert make_chart().to_dict()["description"] == DESCRIPTION  # vega labels its SVG with it
+
+
+def test_html_waits_for_the_bundle():
+    text = bundle(make_chart())["text/html"]
+    assert "DOMContentLoaded" in text
+    assert "typeof window.vegaEmbed" in text
+
+
+def test_hostile_text_cannot_end_the_script_early():
+    text = bundle(make_chart(description='Ends </script><script>alert("x")</script> "here"'))[
+        "text/html"
+    ]
+    assert text.count("<script>") == 1 and text.count("</script>") == 1
+
+
+def test_png_is_drawn_at_twice_the_chart_size():
+    chart = make_chart()
+    width, height = png_size(base64.b64decode(bundle(chart)["image/png"]))
+    svg = vl_convert.vegalite_to_svg(chart.to_dict())
+    svg_width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
+    assert width >= 2 * svg_width - 2
+    assert width >= 2 * charts.WIDTH and height > 0
+
+
+def test_javascript_bundle_is_wrapped_and_sets_vega_embed():
+    script = charts.javascript_bundle()
+    assert script.startswith("(function(){\n") and script.endswith("\n})();\n")
+    assert "window.vegaEmbed=" in script
