@@ -128,7 +128,9 @@ def built_real_book() -> BuiltBook:
 
     book, output = REPO / "book", REPO / "_build"
     chapters = toc_pages(book / "_toc.yml")[1:]
-    if not any((book / f"{name}.ipynb").exists() or (book / f"{name}.md").exists() for name in chapters):
+    if not any(
+        (book / f"{name}.ipynb").exists() or (book / f"{name}.md").exists() for name in chapters
+    ):
         pytest.skip("no chapter of the real book exists yet")
     built = BuiltBook("book", book, output, ())
     outputs = [built.html / "index.html", built.pdf, built.tex_log]
@@ -142,7 +144,9 @@ def built_real_book() -> BuiltBook:
 @pytest.fixture(params=["minibook", "book"])
 def built_book(request) -> BuiltBook:
     """Each book-wide check runs on the minibook and on the real book."""
-    return request.getfixturevalue("built_minibook" if request.param == "minibook" else "built_real_book")
+    return request.getfixturevalue(
+        "built_minibook" if request.param == "minibook" else "built_real_book"
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

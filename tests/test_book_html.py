@@ -13,7 +13,15 @@ import pytest
 
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.IGNORECASE)
 # <link rel=...> values that make the browser fetch something.
-FETCHING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "preconnect", "dns-prefetch", "icon"}
+FETCHING_RELS = {
+    "stylesheet",
+    "preload",
+    "modulepreload",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+    "icon",
+}
 CSS_URL = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?([^'")\s;]+)""", re.IGNORECASE)
 CHART_DIV = "div.chinaev-chart"
 
@@ -78,7 +86,9 @@ def check_page(browser, base_url: str, page_name: str) -> dict:
             request_route.abort()
 
     page.route("**/*", route)
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
     try:
@@ -128,14 +138,18 @@ def test_every_page_renders_offline_without_errors(served, chromium):
         assert result["errors"] == [], f"{name}: console or page errors"
         for chart in result["charts"]:
             assert chart["drawn"] and not chart["error"], f"{name}: chart {chart} not drawn"
-            assert chart["role"] == "img" and chart["label"], f"{name}: chart {chart['id']} unlabelled"
+            assert chart["role"] == "img" and chart["label"], (
+                f"{name}: chart {chart['id']} unlabelled"
+            )
 
 
 @pytest.mark.slow
 def test_chapters_with_glued_figures_have_charts(built_book):
     # Guards the browser test above against passing because no chart was found.
     divs = sum(
-        (built_book.html / f"{name}.html").read_text(encoding="utf-8").count('class="chinaev-chart"')
+        (built_book.html / f"{name}.html")
+        .read_text(encoding="utf-8")
+        .count('class="chinaev-chart"')
         for name in built_book.chapter_pages()
     )
     assert divs >= 1

@@ -12,7 +12,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from chinaev.build import check_latex_log
 from chinaev.problems import UserError
 
@@ -88,7 +87,9 @@ def test_normalise_treats_print_and_screen_spacing_alike():
 
 def test_latex_log_check_fails_on_missing_glyphs_and_other_engines(tmp_path):
     log = tmp_path / "book.log"
-    log.write_text("This is XeTeX, Version 3.14\nMissing character: There is no \U0001f697 in font\n")
+    log.write_text(
+        "This is XeTeX, Version 3.14\nMissing character: There is no \U0001f697 in font\n"
+    )
     with pytest.raises(UserError, match="missing"):
         check_latex_log(log)
     log.write_text("This is pdfTeX, Version 3.14\n")

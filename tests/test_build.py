@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from chinaev import build, charts
 from chinaev.build import build_book
 from chinaev.problems import UserError
@@ -19,14 +18,19 @@ slow = pytest.mark.slow
 def tree_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
     """Content hash and mtime of every file under `folder`."""
     return {
-        str(path.relative_to(folder)): (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns)
+        str(path.relative_to(folder)): (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_mtime_ns,
+        )
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
 
 
 def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -95,11 +99,15 @@ def test_pdf_has_title_page_contents_and_page_numbers(built_minibook):
 
 
 @slow
-def test_broken_toc_raises_and_leaves_previous_output_untouched(minibook_source, good_output, tmp_path):
+def test_broken_toc_raises_and_leaves_previous_output_untouched(
+    minibook_source, good_output, tmp_path
+):
     before = tree_fingerprint(good_output)
     broken = tmp_path / "_toc.yml"
     broken.write_text(
-        (minibook_source / "_toc.yml").read_text(encoding="utf-8").replace("file: sales", "file: no-such-page"),
+        (minibook_source / "_toc.yml")
+        .read_text(encoding="utf-8")
+        .replace("file: sales", "file: no-such-page"),
         encoding="utf-8",
     )
     for builder in ("html", "pdf"):
@@ -143,3 +151,31 @@ def test_bundle_is_written_once_and_wrapped(tmp_path):
     assert target.read_text(encoding="utf-8") == charts.javascript_bundle()
     build.write_bundle(tmp_path / "_static")
     assert target.stat().st_mtime_ns == first
+
+
+@slow
+def test_plain_jupyter_book_without_the_bundle_fails(minibook_source, tmp_path):
+    # chinaev.sphinx_ext turns a missing vega bundle into a warning, and -W into an error,
+    # so running jupyter-book by hand cannot publish a book of blank charts.
+    book = tmp_path / "book"
+    shutil.copytree(minibook_source, book, ignore=shutil.ignore_patterns(build.BUNDLE_NAME))
+    with pytest.raises(UserError, match="vega-bundle.js is not in _static"):
+        build._run_jupyter_book(
+            "html",
+            book,
+            build.paths.ROOT / "_config.yml",
+            book / "_toc.yml",
+            tmp_path / "work",
+            tmp_path / "html.log",
+            build.paths.ROOT,
+        )
+
+
+@slow
+def test_a_page_that_would_load_mathjax_from_a_cdn_fails_the_build(minibook_source, tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(minibook_source, book)
+    with (book / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nEnergy: {math}`E = mc^2`.\n")
+    with pytest.raises(UserError, match="would load https://cdn"):
+        build_book(["html"], book_dir=book, output=tmp_path / "_build")

@@ -15,7 +15,6 @@ import altair as alt
 import pandas as pd
 import pytest
 import vl_convert
-
 from chinaev import charts
 
 DESCRIPTION = "Bar chart: BYD (比亚迪) sold 4.3 million cars in 2024, Tesla 1.8 million."
@@ -89,7 +88,9 @@ def test_html_is_deterministic_and_ids_follow_the_spec():
     first, again = bundle(make_chart())["text/html"], bundle(make_chart())["text/html"]
     other = bundle(make_chart(sales=(4_272_000, 1_800_000)))["text/html"]
     assert first == again
-    ids = [re.search(r'id="(chinaev-chart-[0-9a-f]{12})"', text).group(1) for text in (first, other)]
+    ids = [
+        re.search(r'id="(chinaev-chart-[0-9a-f]{12})"', text).group(1) for text in (first, other)
+    ]
     assert ids[0] != ids[1]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from chinaev.derive import recompute
 from chinaev.numbers import close, parse_as_written
 from chinaev.sourcetext import audit_keys, normalise, paragraphs, sha256_of
@@ -21,8 +20,11 @@ QUOTED = ("figures", "corrections", "destinations")
 def texts():
     folder = seeds_dir()
     sources = read_csv(DATA / "sources.csv")
-    return {row["source_id"]: (folder / row["file"]).read_text(encoding="utf-8")
-            for row in sources if row["kind"] == "news-article"}
+    return {
+        row["source_id"]: (folder / row["file"]).read_text(encoding="utf-8")
+        for row in sources
+        if row["kind"] == "news-article"
+    }
 
 
 def located(texts, row) -> str:
@@ -62,10 +64,15 @@ def test_aliases_occur_in_their_source(texts):
 
 
 def test_audit_classifies_every_number_in_every_source(texts):
-    audit = {(r["source_id"], r["locator"], r["token"], r["occurrence"]): r
-             for r in read_csv(DATA / "audit.csv")}
-    expected = {(sid, f"p{p}", token, str(n))
-                for sid, text in texts.items() for p, token, n in audit_keys(text)}
+    audit = {
+        (r["source_id"], r["locator"], r["token"], r["occurrence"]): r
+        for r in read_csv(DATA / "audit.csv")
+    }
+    expected = {
+        (sid, f"p{p}", token, str(n))
+        for sid, text in texts.items()
+        for p, token, n in audit_keys(text)
+    }
     assert expected, "no numbers found in the sources: tokeniser broken?"
     assert expected - set(audit) == set(), "numbers not classified"
     assert set(audit) - expected == set(), "audit rows for numbers that are not in the text"
@@ -77,8 +84,11 @@ def test_audit_classifies_every_number_in_every_source(texts):
 
 
 def test_every_figure_is_captured_by_the_audit():
-    captured = {r["figure_id"] for r in read_csv(DATA / "audit.csv")
-                if r["status"] == "captured" and r["role"] == "value"}
+    captured = {
+        r["figure_id"]
+        for r in read_csv(DATA / "audit.csv")
+        if r["status"] == "captured" and r["role"] == "value"
+    }
     for row in read_csv(DATA / "figures.csv"):
         assert row["figure_id"] in captured, row["figure_id"]
 
@@ -118,14 +128,21 @@ def test_derived_values_are_current_and_correct():
 
 def test_no_article_text_is_copied_beyond_short_quotes(texts):
     """Sentences of the sources may appear only inside the quote fields of the data."""
-    sentences = {normalise(s) for text in texts.values()
-                 for s in re.split(r"(?<=[.!?”])\s+", text) if len(normalise(s)) > 80}
+    sentences = {
+        normalise(s)
+        for text in texts.values()
+        for s in re.split(r"(?<=[.!?”])\s+", text)
+        if len(normalise(s)) > 80
+    }
     allowed = {normalise(row["quote"]) for name in QUOTED for row in read_csv(DATA / f"{name}.csv")}
     checked = 0
     for path in ROOT.rglob("*"):
         parts = set(path.relative_to(ROOT).parts)
-        if (not path.is_file() or parts & {".git", ".venv", "_build", "node_modules", "raw"}
-                or path.suffix not in {".md", ".ipynb", ".py", ".csv", ".json", ".yml", ".txt"}):
+        if (
+            not path.is_file()
+            or parts & {".git", ".venv", "_build", "node_modules", "raw"}
+            or path.suffix not in {".md", ".ipynb", ".py", ".csv", ".json", ".yml", ".txt"}
+        ):
             continue
         content = normalise(path.read_text(encoding="utf-8", errors="ignore"))
         checked += 1

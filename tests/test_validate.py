@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from helpers import copy_package, edit_row, read_csv, run_cli, seeds_dir, write_csv
 
 FIG = "china_vehicle_exports_2025_05"  # "China exported 551,000 vehicles in May alone"
@@ -20,8 +19,11 @@ def validate(package, *extra, env=None):
 
 def assert_reports(result, resource, line, field, words=""):
     assert result.returncode == 1, result.stdout + result.stderr
-    lines = [x for x in result.stderr.splitlines()
-             if x.startswith(f"{resource}, row {line}, field {field}:")]
+    lines = [
+        x
+        for x in result.stderr.splitlines()
+        if x.startswith(f"{resource}, row {line}, field {field}:")
+    ]
     assert lines, f"no problem for {resource} row {line} field {field} in:\n{result.stderr}"
     assert any(words in x for x in lines), f"{words!r} not in {lines}"
 
@@ -63,8 +65,13 @@ def test_duplicate_id(package):
 
 
 def test_quote_not_in_source(package):
-    line = edit_row(package, "figures", "figure_id", FIG,
-                    quote="China exported 551,000 vehicles in May, a record")
+    line = edit_row(
+        package,
+        "figures",
+        "figure_id",
+        FIG,
+        quote="China exported 551,000 vehicles in May, a record",
+    )
     assert_reports(validate(package), "figures", line, "quote", "not found verbatim")
 
 
@@ -74,20 +81,30 @@ def test_value_not_in_quote(package):
 
 
 def test_value_differs_from_what_is_written(package):
-    line = edit_row(package, "figures", "figure_id", FIG, value="515000", lower="515000",
-                    upper="515000")
+    line = edit_row(
+        package, "figures", "figure_id", FIG, value="515000", lower="515000", upper="515000"
+    )
     assert_reports(validate(package), "figures", line, "value", "differs")
 
 
 def test_period_ends_before_it_starts(package):
-    line = edit_row(package, "figures", "figure_id", FIG, period_start="2025-05-01",
-                    period_end="2025-04-30")
+    line = edit_row(
+        package, "figures", "figure_id", FIG, period_start="2025-05-01", period_end="2025-04-30"
+    )
     assert_reports(validate(package), "figures", line, "period_end", "before it starts")
 
 
 def test_percentage_out_of_range(package):
-    line = edit_row(package, "figures", "figure_id", "china_ev_share_of_sales_2024",
-                    value="140", lower="140", upper="140", as_written="140 percent")
+    line = edit_row(
+        package,
+        "figures",
+        "figure_id",
+        "china_ev_share_of_sales_2024",
+        value="140",
+        lower="140",
+        upper="140",
+        as_written="140 percent",
+    )
     assert_reports(validate(package), "figures", line, "value", "outside 0 to 100")
 
 
@@ -100,7 +117,9 @@ def test_missing_source_file(package, tmp_path):
     seeds = tmp_path / "seeds"
     shutil.copytree(seeds_dir(), seeds)
     (seeds / "002_7f74400d9fb2f1c6.txt").unlink()
-    line = [r["source_id"] for r in read_csv(package / "data" / "sources.csv")].index("seed-002") + 2
+    line = [r["source_id"] for r in read_csv(package / "data" / "sources.csv")].index(
+        "seed-002"
+    ) + 2
     assert_reports(validate(package, "--seeds", str(seeds)), "sources", line, "file", "not found")
 
 
@@ -120,24 +139,35 @@ def test_bounds_disagree_with_qualifier(package):
 
 
 def test_growth_rate_without_its_level(package):
-    line = edit_row(package, "figures", "figure_id", "china_vehicle_exports_2025_05_growth_yoy",
-                    relation="", related_figure_id="")
+    line = edit_row(
+        package,
+        "figures",
+        "figure_id",
+        "china_vehicle_exports_2025_05_growth_yoy",
+        relation="",
+        related_figure_id="",
+    )
     assert_reports(validate(package), "figures", line, "relation", "growth")
 
 
 def test_unclassified_number_in_the_audit(package):
     path = package / "data" / "audit.csv"
-    rows = [r for r in read_csv(path) if not (r["source_id"] == "seed-002" and r["token"] == "421,000")]
+    rows = [
+        r for r in read_csv(path) if not (r["source_id"] == "seed-002" and r["token"] == "421,000")
+    ]
     write_csv(path, rows)
     result = validate(package)
     assert result.returncode == 1
-    assert "audit, field token: seed-002 p2: number '421,000' (occurrence 1) is not classified" \
+    assert (
+        "audit, field token: seed-002 p2: number '421,000' (occurrence 1) is not classified"
         in result.stderr
+    )
 
 
 def test_stale_derived_value(package):
-    line = edit_row(package, "derived", "derived_id", "china_nev_share_of_exports_2025_05",
-                    value="50")
+    line = edit_row(
+        package, "derived", "derived_id", "china_nev_share_of_exports_2025_05", value="50"
+    )
     assert_reports(validate(package), "derived", line, "value", "stale")
 
 

@@ -47,7 +47,9 @@ def build_book(
 
     unknown = [b for b in builders if b not in BUILDERS]
     if unknown:
-        raise UserError(f"unknown builder(s) {', '.join(unknown)}; choose from {', '.join(BUILDERS)}")
+        raise UserError(
+            f"unknown builder(s) {', '.join(unknown)}; choose from {', '.join(BUILDERS)}"
+        )
     for what, path in (("book folder", book_dir), ("config", config), ("table of contents", toc)):
         if not path.exists():
             raise UserError(f"{what} not found: {path}")
@@ -152,7 +154,12 @@ def _run_jupyter_book(
     with log.open("w", encoding="utf-8") as sink:
         # stdin closed: a LaTeX error must end the run, not wait for an answer.
         result = subprocess.run(
-            command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT
+            command,
+            cwd=root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     if result.returncode != 0:
         raise UserError(

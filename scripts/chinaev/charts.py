@@ -9,6 +9,22 @@ builder (see `nb_mime_priority_overrides` in `_config.yml`).
 
 Nothing here touches the network, and the output is a pure function of the
 chart spec so that nbval can compare it byte for byte.
+
+In a chapter:
+
+    charts.setup()
+    chart = alt.Chart(frame).mark_line().encode(x="year:O", y="sales:Q", color="maker:N")
+    glue("fig_sales", charts.styled(chart, title="...", subtitle="...",
+                                    source="CAAM via Reuters", description="Line chart: ..."),
+         display=False)
+
+and in a markdown cell, a numbered figure in HTML and PDF:
+
+    ```{glue:figure} fig_sales
+    :name: fig-sales
+
+    Caption sentence.
+    ```
 """
 
 from __future__ import annotations
@@ -139,10 +155,6 @@ def styled(
     return alt.vconcat(chart.properties(title=source_line), title=heading).properties(
         description=description
     )
-
-
-def spec_of(chart: alt.TopLevelMixin | dict) -> dict:
-    return chart if isinstance(chart, dict) else chart.to_dict()
 
 
 def _vl_version() -> str | None:

@@ -92,10 +92,14 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="validate a data package (frictionless + provenance)")
     p.add_argument("path", nargs="?", default=str(paths.DATAPACKAGE), help="datapackage.json")
-    p.add_argument("--seeds", help="folder of source texts (default: $CHINAEV_SEEDS or ../shared/seeds)")
+    p.add_argument(
+        "--seeds", help="folder of source texts (default: $CHINAEV_SEEDS or ../shared/seeds)"
+    )
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("import-iea", help="import an IEA Global EV Data Explorer CSV into the package")
+    p = sub.add_parser(
+        "import-iea", help="import an IEA Global EV Data Explorer CSV into the package"
+    )
     p.add_argument("source", help="the IEA CSV download")
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
     p.add_argument(

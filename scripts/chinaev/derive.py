@@ -102,8 +102,10 @@ class _Resolver:
             raise LookupError(f"unknown method {row['method']!r}")
         refs = split_inputs(row["inputs"])
         if (method.arity and len(refs) != method.arity) or (method.arity is None and len(refs) < 2):
-            raise LookupError(f"method {row['method']} takes {method.arity or 'two or more'} "
-                              f"inputs, got {len(refs)}")
+            raise LookupError(
+                f"method {row['method']} takes {method.arity or 'two or more'} "
+                f"inputs, got {len(refs)}"
+            )
         values, hedged = zip(*(self.input(ref) for ref in refs), strict=True)
         try:
             value = method.compute(*values)
@@ -113,9 +115,13 @@ class _Resolver:
             raise LookupError("result is not a finite number")
         texts = [number_text(v) for v in values]
         formula = method.template.format(
-            a=texts[0], b=texts[-1] if len(texts) > 1 else "", terms=" + ".join(texts))
+            a=texts[0], b=texts[-1] if len(texts) > 1 else "", terms=" + ".join(texts)
+        )
         self.active.discard(derived_id)
-        self.done[derived_id] = Result(value, any(hedged), formula)
+        # Growth rates are published rounded (14.5%), so a level implied from one is only
+        # approximate even when nothing in the source is hedged.
+        approximate = any(hedged) or row["method"] == "base_from_growth"
+        self.done[derived_id] = Result(value, approximate, formula)
         return self.done[derived_id]
 
 
@@ -132,8 +138,11 @@ def recompute(path: Path | str) -> tuple[list[dict[str, str]], list[Problem]]:
             resolver.active.clear()
             problems.append(Problem("derived", line, "inputs", str(error)))
         else:
-            new.update(value=number_text(result.value), formula=result.formula,
-                       approximate="true" if result.approximate else "false")
+            new.update(
+                value=number_text(result.value),
+                formula=result.formula,
+                approximate="true" if result.approximate else "false",
+            )
         rows.append(new)
     return rows, problems
 
@@ -145,9 +154,15 @@ def stale_rows(path: Path | str) -> list[Problem]:
     for line, (old, new) in enumerate(zip(stored, fresh, strict=True), start=2):
         for name in ("value", "formula", "approximate"):
             if old.get(name) != new.get(name):
-                problems.append(Problem("derived", line, name,
-                                        f"stale: stored {old.get(name)!r}, recomputed "
-                                        f"{new.get(name)!r}; run `chinaev derive`"))
+                problems.append(
+                    Problem(
+                        "derived",
+                        line,
+                        name,
+                        f"stale: stored {old.get(name)!r}, recomputed "
+                        f"{new.get(name)!r}; run `chinaev derive`",
+                    )
+                )
     return problems
 
 

@@ -9,18 +9,42 @@ import re
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12,
-    "double": 2, "twice": 2, "first": 1, "second": 2, "third": 3, "fourth": 4,
-    "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "dozen": 12,
+    "double": 2,
+    "twice": 2,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 # Fractions written as words; 'a third' of something is 1/3 of it.
 _FRACTIONS = {"half": 1 / 2, "third": 1 / 3, "quarter": 1 / 4}
 _HEDGES = re.compile(
     r"\b(nearly|about|around|approximately|roughly|almost|over|more than|at least|"
-    r"up to|as many as|less than|fewer than|or more|some)\b", re.IGNORECASE)
-_DIGITS = re.compile(r"(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?\s*(thousand|million|billion|trillion)?",
-                     re.IGNORECASE)
+    r"up to|as many as|less than|fewer than|or more|some)\b",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?\s*(thousand|million|billion|trillion)?", re.IGNORECASE
+)
 
 
 def parse_as_written(text: str, unit: str) -> float | None:

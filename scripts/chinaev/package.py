@@ -17,8 +17,18 @@ import pandas as pd
 from chinaev.problems import UserError
 
 RESOURCES = (
-    "sources", "figures", "derived", "audit", "entities", "aliases", "corrections",
-    "events", "footprint", "destinations", "metrics", "iea",
+    "sources",
+    "figures",
+    "derived",
+    "audit",
+    "entities",
+    "aliases",
+    "corrections",
+    "events",
+    "footprint",
+    "destinations",
+    "metrics",
+    "iea",
 )
 
 
@@ -112,8 +122,10 @@ class Package:
             match = frame[frame[key] == record_id]
             if len(match):
                 return match.iloc[0]
-        raise KeyError(f"no figure or derived figure {record_id!r} in {self.path}"
-                       + (f" as of {self.as_of}" if self.as_of else ""))
+        raise KeyError(
+            f"no figure or derived figure {record_id!r} in {self.path}"
+            + (f" as of {self.as_of}" if self.as_of else "")
+        )
 
     def value(self, record_id: str) -> float:
         return float(self.record(record_id)["value"])
@@ -160,8 +172,10 @@ def load(path: Path | str, as_of: str | date | None = None) -> Package:
         try:
             tables[resource["name"]] = _typed(frame, resource.get("schema", {}))
         except (ValueError, TypeError) as error:
-            raise UserError(f"{csv_path}: cannot read typed values ({error}); "
-                            "run `chinaev validate` for the row and field") from None
+            raise UserError(
+                f"{csv_path}: cannot read typed values ({error}); "
+                "run `chinaev validate` for the row and field"
+            ) from None
     package = Package(path=folder / "datapackage.json", descriptor=descriptor, tables=tables)
     cutoff = parse_as_of(as_of)
     if cutoff is not None:

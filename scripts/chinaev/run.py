@@ -24,13 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import keyword
-import multiprocessing
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -139,7 +139,9 @@ def run_chapters(
     outcomes = _execute_all(work, min(jobs, len(work)))
 
     written = [
-        f"{o.name}: executed in {o.seconds:.1f} s -> {_shown(o.output)}" for o in outcomes if not o.error
+        f"{o.name}: executed in {o.seconds:.1f} s -> {_shown(o.output)}"
+        for o in outcomes
+        if not o.error
     ]
     failures = [o.error for o in outcomes if o.error]
     if failures:
@@ -280,13 +282,17 @@ def notebook_datapackage_path(descriptor: Path, notebook_dir: Path, project: Pat
     Relative to the notebook's folder when both lie inside the project folder,
     so a committed notebook works on any clone; absolute for data elsewhere.
     """
-    descriptor, notebook_dir, project = (Path(p).absolute() for p in (descriptor, notebook_dir, project))
+    descriptor, notebook_dir, project = (
+        Path(p).absolute() for p in (descriptor, notebook_dir, project)
+    )
     if descriptor.is_relative_to(project) and notebook_dir.is_relative_to(project):
         return Path(os.path.relpath(descriptor, notebook_dir)).as_posix()
     return descriptor.as_posix()
 
 
-def chapter_fingerprint(notebook_path: Path | str, datapackage: Path | str, parameters: dict) -> str:
+def chapter_fingerprint(
+    notebook_path: Path | str, datapackage: Path | str, parameters: dict
+) -> str:
     """sha256 of what an execution depends on: code cells, chinaev code, parameters, data.
 
     Outputs, markdown and papermill's injected cell are left out (the injected
@@ -332,50 +338,92 @@ def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
 
 
 def _execute_all(work: list[_Job], workers: int) -> list[_Outcome]:
-    if workers == 1:
-        return [_execute(job) for job in work]
-    # spawn, not fork: the parent may hold threads (pytest, zmq) that a fork
-    # would copy in a locked state. Kernels are separate processes anyway.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_execute, work))
+    # Each chapter runs in its own Python process (papermill changes the
+    # process's working directory while it starts a kernel, so two executions
+    # cannot share one process); threads only wait for those processes. Plain
+    # subprocesses rather than multiprocessing: "spawn" would re-import the
+    # caller's __main__, which breaks any script without a __main__ guard.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(_execute_in_subprocess, work))
 
 
-def _execute(job: _Job) -> _Outcome:
+def _execute_in_subprocess(job: _Job) -> _Outcome:
+    started = time.perf_counter()
+    request = json.dumps(
+        {
+            "name": job.name,
+            "source": str(job.source),
+            "output": str(job.output),
+            "cwd": str(job.cwd),
+            "parameters": job.parameters,
+            "fingerprint": job.fingerprint,
+        },
+        default=str,
+    )
+    # The kernel's own chatter (e.g. ipykernel's TCP warning) goes to the
+    # worker's stderr: keep it out of the CLI's output unless the worker crashes.
+    done = subprocess.run(
+        [sys.executable, "-c", "from chinaev.run import _worker; _worker()"],
+        input=request,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(_RESULT_MARK):
+            error = json.loads(line[len(_RESULT_MARK):])["error"]
+            return _Outcome(job.name, job.output, seconds, error)
+    reason = _last_text_line(done.stderr) or f"exit status {done.returncode}"
+    return _Outcome(job.name, job.output, seconds, f"{job.name}: the worker crashed: {reason}")
+
+
+_RESULT_MARK = "chinaev-run-result: "
+
+
+def _worker() -> None:
+    """Entry point of a worker process: a job as JSON on stdin, one result line on stdout."""
+    job = json.loads(sys.stdin.read())
+    error = _execute(
+        job["name"], Path(job["source"]), Path(job["output"]), Path(job["cwd"]),
+        job["parameters"], job["fingerprint"],
+    )
+    print(_RESULT_MARK + json.dumps({"error": error}), flush=True)
+
+
+def _execute(
+    name: str, source: Path, output: Path, cwd: Path, parameters: dict, fingerprint: str
+) -> str | None:
     """Run one chapter into a temporary file, tidy it, then move it into place.
 
-    Never raises for a chapter's own failure: the outcome carries one line, so
-    that the other chapters still run and nothing unpicklable crosses processes.
+    Returns None, or one line saying where and why the chapter failed; never
+    raises for a chapter's own failure, so that the other chapters still run.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    started = time.perf_counter()
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{job.name}.", suffix=".tmp.ipynb", dir=job.output.parent
-    )
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp.ipynb", dir=output.parent)
     os.close(handle)
     temporary = Path(temporary)
     try:
         try:
             papermill.execute_notebook(
-                str(job.source),
+                str(source),
                 str(temporary),
-                parameters=job.parameters,
+                parameters=parameters,
                 kernel_name=KERNEL,
-                cwd=str(job.cwd),
+                cwd=str(cwd),
                 log_output=False,
                 progress_bar=False,
             )
         except PapermillExecutionError as error:
-            return _Outcome(job.name, job.output, 0.0, _describe_failure(job.name, error))
-        except Exception as error:  # noqa: BLE001 - kernel died, timed out, unreadable notebook
-            return _Outcome(job.name, job.output, 0.0, f"{job.name}: {_last_line(error)}")
+            return _describe_failure(name, error)
+        except Exception as error:  # kernel died or timed out, unreadable notebook, ...
+            return f"{name}: {_last_line(error)}"
         notebook = nbformat.read(str(temporary), as_version=4)
-        tidy(notebook, job.fingerprint)
-        _write_durably(notebook, temporary, like=job.output)
-        os.replace(temporary, job.output)
-        return _Outcome(job.name, job.output, time.perf_counter() - started)
+        tidy(notebook, fingerprint)
+        _write_durably(notebook, temporary, like=output)
+        os.replace(temporary, output)
+        return None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -413,13 +461,20 @@ def _write_durably(notebook: nbformat.NotebookNode, path: Path, like: Path) -> N
 
 
 def _describe_failure(name: str, error) -> str:
+    """`name: cell N (In [k], starting "..."): Error: message` - the traceback's last line.
+
+    N counts every cell of the executed notebook, papermill's injected
+    parameters cell included; a multi-line message is cut to its first line.
+    """
     first = next((line.strip() for line in (error.source or "").splitlines() if line.strip()), "")
     if len(first) > 60:
         first = first[:57] + "..."
-    reason = f"{error.ename}: {_last_text_line(error.evalue)}" if error.evalue else error.ename
-    return (
-        f"{name}: cell {error.cell_index + 1} (In [{error.exec_count}]: {first}) raised {reason}"
-    )
+    message = _text_lines(error.evalue)
+    reason = error.ename + (f": {message[0]}" if message else "")
+    if len(message) > 1:
+        reason += " ..."
+    where = f'cell {error.cell_index + 1} (In [{error.exec_count}], starting "{first}")'
+    return f"{name}: {where}: {reason}"
 
 
 def _last_line(error: BaseException) -> str:
@@ -428,8 +483,12 @@ def _last_line(error: BaseException) -> str:
 
 
 def _last_text_line(text: str) -> str:
-    lines = [line.strip() for line in ANSI.sub("", str(text)).splitlines() if line.strip()]
+    lines = _text_lines(text)
     return lines[-1] if lines else ""
+
+
+def _text_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in ANSI.sub("", str(text or "")).splitlines() if line.strip()]
 
 
 def _shown(path: Path) -> str:

@@ -20,9 +20,28 @@ NUMBER_TOKEN = re.compile(r"\d+(?:[.,]\d+)*")
 # Number words the audit also covers. "one" is left out on purpose: it is mostly a
 # pronoun in these texts ("no one", "on one hand"); see the methods chapter.
 NUMBER_WORDS = (
-    "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "dozen", "dozens", "hundreds", "thousands", "millions", "double", "twice",
-    "half", "third", "quarter", "seventh",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "dozen",
+    "dozens",
+    "hundreds",
+    "thousands",
+    "millions",
+    "double",
+    "twice",
+    "half",
+    "third",
+    "quarter",
+    "seventh",
 )
 NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 

@@ -37,8 +37,10 @@ def _is_external(url: str) -> bool:
 def _check_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     for key in ("script_files", "css_files"):
         for asset in context.get(key) or []:
-            if _is_external(str(asset)):
-                logger.warning("%s would load %s from the network", pagename, asset)
+            # Sphinx 7 passes _JavaScript/_CascadingStyleSheet objects; older themes strings.
+            url = str(getattr(asset, "filename", asset) or "")
+            if _is_external(url):
+                logger.warning("%s would load %s from the network", pagename, url)
 
 
 def setup(app: Sphinx) -> dict:

@@ -24,9 +24,13 @@ from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragrap
 MAX_QUOTE = 300
 # Bounds implied by each qualifier, as (lower factor, upper factor); None is unbounded.
 QUALIFIER_BOUNDS = {
-    "exact": (1.0, 1.0), "about": (0.9, 1.1), "nearly": (0.9, 1.0),
-    "more_than": (1.0, None), "at_least": (1.0, None),
-    "up_to": (None, 1.0), "less_than": (None, 1.0),
+    "exact": (1.0, 1.0),
+    "about": (0.9, 1.1),
+    "nearly": (0.9, 1.0),
+    "more_than": (1.0, None),
+    "at_least": (1.0, None),
+    "up_to": (None, 1.0),
+    "less_than": (None, 1.0),
 }
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
 
@@ -54,8 +58,13 @@ def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
         return result
     seeds = seeds or paths.seeds_dir()
     texts = _source_texts(tables, seeds, result)
-    for check in (check_figures, check_audit, check_quoted_records, check_events_and_periods,
-                  check_derived):
+    for check in (
+        check_figures,
+        check_audit,
+        check_quoted_records,
+        check_events_and_periods,
+        check_derived,
+    ):
         result.problems += list(check(folder, tables, texts))
     result.problems = sorted(set(result.problems), key=_order)
     return result
@@ -82,15 +91,21 @@ def frictionless_problems(folder: Path) -> list[Problem]:
     problems = []
     for task in report.tasks:
         for error in task.errors:
-            fields = getattr(error, "field_name", None) or ", ".join(
-                getattr(error, "field_names", None) or []) or None
+            fields = (
+                getattr(error, "field_name", None)
+                or ", ".join(getattr(error, "field_names", None) or [])
+                or None
+            )
             cell = getattr(error, "cell", None)
             shown = f" {cell!r}" if cell not in (None, "") else ""
-            problems.append(Problem(
-                task.name or "datapackage.json",
-                getattr(error, "row_number", None),
-                fields,
-                f"{error.type}:{shown} {error.note or error.message}"))
+            problems.append(
+                Problem(
+                    task.name or "datapackage.json",
+                    getattr(error, "row_number", None),
+                    fields,
+                    f"{error.type}:{shown} {error.note or error.message}",
+                )
+            )
     for error in report.errors:
         problems.append(Problem("datapackage.json", None, None, f"{error.type}: {error.message}"))
     return problems
@@ -99,11 +114,16 @@ def frictionless_problems(folder: Path) -> list[Problem]:
 def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
     """Texts of the news sources by source_id; a missing folder skips the quote checks."""
     texts: dict[str, str] = {}
-    news = [(line, row) for line, row in enumerate(tables.get("sources", []), start=2)
-            if row.get("kind") == "news-article"]
+    news = [
+        (line, row)
+        for line, row in enumerate(tables.get("sources", []), start=2)
+        if row.get("kind") == "news-article"
+    ]
     if not seeds.is_dir():
-        message = (f"source texts not found at {seeds}: quote, locator and audit checks "
-                   "skipped (set CHINAEV_SEEDS or --seeds)")
+        message = (
+            f"source texts not found at {seeds}: quote, locator and audit checks "
+            "skipped (set CHINAEV_SEEDS or --seeds)"
+        )
         if os.environ.get("CI") == "true":
             result.problems.append(Problem("sources", None, None, message))
         else:
@@ -112,12 +132,18 @@ def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
     for line, row in news:
         file = seeds / row.get("file", "")
         if not row.get("file") or not file.is_file():
-            result.problems.append(Problem("sources", line, "file",
-                                           f"source file {row.get('file')!r} not found in {seeds}"))
+            result.problems.append(
+                Problem(
+                    "sources", line, "file", f"source file {row.get('file')!r} not found in {seeds}"
+                )
+            )
             continue
         if sha256_of(file) != row.get("sha256"):
-            result.problems.append(Problem("sources", line, "sha256",
-                                           f"{file.name} does not match the recorded sha256"))
+            result.problems.append(
+                Problem(
+                    "sources", line, "sha256", f"{file.name} does not match the recorded sha256"
+                )
+            )
         texts[row["source_id"]] = file.read_text(encoding="utf-8")
     return texts
 
@@ -136,20 +162,31 @@ def _paragraph(texts, source_id: str, locator: str) -> str | None | bool:
 def _check_quote(resource, line, row, texts, needle_field=None) -> Iterator[Problem]:
     quote = row.get("quote", "")
     if len(quote) > MAX_QUOTE:
-        yield Problem(resource, line, "quote", f"quote is {len(quote)} characters; at most {MAX_QUOTE}")
+        yield Problem(
+            resource, line, "quote", f"quote is {len(quote)} characters; at most {MAX_QUOTE}"
+        )
     paragraph = _paragraph(texts, row.get("source_id", ""), row.get("locator", ""))
     if paragraph is False:
         return
     if paragraph is None:
-        yield Problem(resource, line, "locator",
-                      f"{row.get('locator')!r} is not a paragraph of source {row.get('source_id')}")
+        yield Problem(
+            resource,
+            line,
+            "locator",
+            f"{row.get('locator')!r} is not a paragraph of source {row.get('source_id')}",
+        )
         return
     if normalise(quote) not in normalise(paragraph):
-        yield Problem(resource, line, "quote",
-                      f"quote not found verbatim in {row.get('source_id')} {row.get('locator')}")
+        yield Problem(
+            resource,
+            line,
+            "quote",
+            f"quote not found verbatim in {row.get('source_id')} {row.get('locator')}",
+        )
     if needle_field and normalise(row.get(needle_field, "")) not in normalise(quote):
-        yield Problem(resource, line, needle_field,
-                      f"{row.get(needle_field)!r} does not appear in the quote")
+        yield Problem(
+            resource, line, needle_field, f"{row.get(needle_field)!r} does not appear in the quote"
+        )
 
 
 def _number(text: str) -> float | None:
@@ -180,34 +217,59 @@ def check_figures(folder, tables, texts) -> Iterator[Problem]:
         if stated is None:
             yield Problem("figures", line, "as_written", f"no number in {row.get('as_written')!r}")
         elif not close(stated, value):
-            yield Problem("figures", line, "value",
-                          f"value {row.get('value')} differs from {row.get('as_written')!r} "
-                          f"({stated:g})")
+            yield Problem(
+                "figures",
+                line,
+                "value",
+                f"value {row.get('value')} differs from {row.get('as_written')!r} ({stated:g})",
+            )
         unit, metric = row.get("unit"), row.get("metric", "")
         if metric in metrics and metrics[metric]["unit"] != unit:
-            yield Problem("figures", line, "unit",
-                          f"unit {unit!r} but metric {metric} is measured in {metrics[metric]['unit']}")
+            yield Problem(
+                "figures",
+                line,
+                "unit",
+                f"unit {unit!r} but metric {metric} is measured in {metrics[metric]['unit']}",
+            )
         if unit == "percent" and metric not in GROWTH_METRICS and not 0 <= value <= 100:
             yield Problem("figures", line, "value", f"percentage {value:g} is outside 0 to 100")
         if unit == "percent" and metric in GROWTH_METRICS and value < -100:
             yield Problem("figures", line, "value", f"a fall of {value:g}% is below -100%")
         yield from _check_bounds(line, row, value)
-        yield from _check_period(line, row, "figures", "period_start", "period_end",
-                                 required=row.get("period_type") != "undated")
+        yield from _check_period(
+            line,
+            row,
+            "figures",
+            "period_start",
+            "period_end",
+            required=row.get("period_type") != "undated",
+        )
         yield from _check_period(line, row, "figures", "base_period_start", "base_period_end")
         relation, related = row.get("relation", ""), row.get("related_figure_id", "")
         if bool(relation) != bool(related):
-            yield Problem("figures", line, "related_figure_id" if relation else "relation",
-                          "relation and related_figure_id must be given together")
+            yield Problem(
+                "figures",
+                line,
+                "related_figure_id" if relation else "relation",
+                "relation and related_figure_id must be given together",
+            )
         if related and related == row.get("figure_id"):
             yield Problem("figures", line, "related_figure_id", "a figure cannot relate to itself")
         if metric in GROWTH_METRICS or relation == "growth_of":
             if relation != "growth_of" or related not in ids:
-                yield Problem("figures", line, "relation",
-                              "a growth rate must name the level it grows (relation growth_of)")
+                yield Problem(
+                    "figures",
+                    line,
+                    "relation",
+                    "a growth rate must name the level it grows (relation growth_of)",
+                )
             if not row.get("base_period_start"):
-                yield Problem("figures", line, "base_period_start",
-                              "a growth rate needs the base period it is measured from")
+                yield Problem(
+                    "figures",
+                    line,
+                    "base_period_start",
+                    "a growth rate needs the base period it is measured from",
+                )
 
 
 def _check_bounds(line, row, value) -> Iterator[Problem]:
@@ -218,13 +280,21 @@ def _check_bounds(line, row, value) -> Iterator[Problem]:
         stored = row.get(name, "")
         if factor is None:
             if stored != "":
-                yield Problem("figures", line, name,
-                              f"qualifier {row['qualifier']} leaves {name} unbounded; leave it empty")
+                yield Problem(
+                    "figures",
+                    line,
+                    name,
+                    f"qualifier {row['qualifier']} leaves {name} unbounded; leave it empty",
+                )
             continue
         bound = _number(stored)
         if bound is None or not close(bound, value * factor, 1e-6):
-            yield Problem("figures", line, name,
-                          f"{name} should be {value * factor:g} for qualifier {row['qualifier']}")
+            yield Problem(
+                "figures",
+                line,
+                name,
+                f"{name} should be {value * factor:g} for qualifier {row['qualifier']}",
+            )
 
 
 def _check_period(line, row, resource, start_field, end_field, required=False) -> Iterator[Problem]:
@@ -236,12 +306,17 @@ def _check_period(line, row, resource, start_field, end_field, required=False) -
     start, end = _date(start_text), _date(end_text)
     if start is None or end is None:
         if bool(start_text) != bool(end_text):
-            yield Problem(resource, line, end_field if start_text else start_field,
-                          "a period needs both a start and an end")
+            yield Problem(
+                resource,
+                line,
+                end_field if start_text else start_field,
+                "a period needs both a start and an end",
+            )
         return  # malformed dates: frictionless reports the type error
     if end < start:
-        yield Problem(resource, line, end_field,
-                      f"period ends ({end_text}) before it starts ({start_text})")
+        yield Problem(
+            resource, line, end_field, f"period ends ({end_text}) before it starts ({start_text})"
+        )
 
 
 def check_audit(folder, tables, texts) -> Iterator[Problem]:
@@ -252,28 +327,46 @@ def check_audit(folder, tables, texts) -> Iterator[Problem]:
         rows_by_key.setdefault(key, line)
         status = row.get("status")
         if status == "captured" and not (row.get("figure_id") or row.get("event_id")):
-            yield Problem("audit", line, "figure_id", "a captured number needs a figure_id or event_id")
+            yield Problem(
+                "audit", line, "figure_id", "a captured number needs a figure_id or event_id"
+            )
         if status == "excluded":
             if row.get("figure_id") or row.get("event_id"):
-                yield Problem("audit", line, "status", "an excluded number cannot name a figure or event")
+                yield Problem(
+                    "audit", line, "status", "an excluded number cannot name a figure or event"
+                )
             if not row.get("note"):
                 yield Problem("audit", line, "note", "an excluded number needs a reason")
     for source_id, text in texts.items():
         expected = {(source_id, f"p{p}", token, str(n)) for p, token, n in audit_keys(text)}
         present = {key for key in rows_by_key if key[0] == source_id}
         for key in sorted(expected - present, key=str):
-            yield Problem("audit", None, "token",
-                          f"{source_id} {key[1]}: number {key[2]!r} (occurrence {key[3]}) "
-                          "is not classified")
+            yield Problem(
+                "audit",
+                None,
+                "token",
+                f"{source_id} {key[1]}: number {key[2]!r} (occurrence {key[3]}) is not classified",
+            )
         for key in sorted(present - expected, key=str):
-            yield Problem("audit", rows_by_key[key], "token",
-                          f"{source_id} {key[1]} has no number {key[2]!r} (occurrence {key[3]})")
-    captured = Counter(row.get("figure_id") for row in audit
-                       if row.get("status") == "captured" and row.get("role") == "value")
+            yield Problem(
+                "audit",
+                rows_by_key[key],
+                "token",
+                f"{source_id} {key[1]} has no number {key[2]!r} (occurrence {key[3]})",
+            )
+    captured = Counter(
+        row.get("figure_id")
+        for row in audit
+        if row.get("status") == "captured" and row.get("role") == "value"
+    )
     for line, row in enumerate(tables.get("figures", []), start=2):
         if texts.get(row.get("source_id")) is not None and not captured[row.get("figure_id")]:
-            yield Problem("figures", line, "figure_id",
-                          "no audit row captures this figure's number (role value)")
+            yield Problem(
+                "figures",
+                line,
+                "figure_id",
+                "no audit row captures this figure's number (role value)",
+            )
 
 
 def check_quoted_records(folder, tables, texts) -> Iterator[Problem]:
@@ -283,13 +376,21 @@ def check_quoted_records(folder, tables, texts) -> Iterator[Problem]:
     for resource in ("events", "footprint"):
         for line, row in enumerate(tables.get(resource, []), start=2):
             if _paragraph(texts, row.get("source_id", ""), row.get("locator", "")) is None:
-                yield Problem(resource, line, "locator",
-                              f"{row.get('locator')!r} is not a paragraph of {row.get('source_id')}")
+                yield Problem(
+                    resource,
+                    line,
+                    "locator",
+                    f"{row.get('locator')!r} is not a paragraph of {row.get('source_id')}",
+                )
     for line, row in enumerate(tables.get("aliases", []), start=2):
         text = texts.get(row.get("source_id"))
         if text is not None and normalise(row.get("alias", "")) not in normalise(text):
-            yield Problem("aliases", line, "alias",
-                          f"{row.get('alias')!r} does not occur in {row.get('source_id')}")
+            yield Problem(
+                "aliases",
+                line,
+                "alias",
+                f"{row.get('alias')!r} does not occur in {row.get('source_id')}",
+            )
 
 
 def check_events_and_periods(folder, tables, texts) -> Iterator[Problem]:

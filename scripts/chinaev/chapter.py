@@ -1,0 +1,220 @@
+"""What every chapter notebook needs: load the package, glue numbers and citations,
+and list the sources behind every number it shows.
+
+A chapter registers each figure it uses with `Chapter.fig()` or `Chapter.derived()`.
+That glues the formatted value under the record's id and a citation under
+`cite_<id>`; `Chapter.sources()` then renders the numbered list the citations link
+to, with each figure's verbatim quote, its locator and any correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from IPython.display import Markdown
+from myst_nb import glue
+
+from chinaev import charts, text
+from chinaev.package import Package, load, split_inputs
+
+
+def setup() -> None:
+    """Set-up shared by every chapter: chart theme and offline renderer, quiet pandas."""
+    charts.setup()
+    pd.set_option("display.max_colwidth", 120)
+
+
+@dataclass
+class Chapter:
+    name: str
+    package: Package
+    cited: list[str] = field(default_factory=list)
+    glued: set[str] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, name: str, datapackage: str, as_of: str = "") -> Chapter:
+        setup()
+        return cls(name, load(datapackage, as_of=as_of or None))
+
+    # -- values -----------------------------------------------------------------
+    def has(self, record_id: str) -> bool:
+        return self.package.has(record_id)
+
+    def value(self, record_id: str) -> float:
+        return self.package.value(record_id)
+
+    def fig(self, figure_id: str) -> str:
+        """Glue a source figure as prose (hedged as the source hedged it) with its citation."""
+        return self._glue(figure_id, text.figure)
+
+    def derived(self, derived_id: str) -> str:
+        """Glue a derived figure (rounded, marked 'about' when approximate) with its citation."""
+        return self._glue(derived_id, text.derived)
+
+    def numbers(self, *record_ids: str) -> None:
+        """Glue every figure or derived figure a section's prose refers to."""
+        for record_id in record_ids:
+            is_derived = record_id in set(self.package.derived["derived_id"])
+            (self.derived if is_derived else self.fig)(record_id)
+
+    def text(self, key: str, value: str) -> str:
+        """Glue a computed phrase (e.g. 'rose' or 'fell') that follows the data."""
+        self._once(key, value)
+        return value
+
+    def _once(self, key: str, value) -> None:
+        # myst-nb warns on a key glued twice, and the book builds with warnings as errors.
+        if key not in self.glued:
+            self.glued.add(key)
+            glue(key, value, display=False)
+
+    def _glue(self, record_id: str, formatter) -> str:
+        if self.has(record_id):
+            shown = formatter(self.package.record(record_id))
+            if record_id not in self.cited:
+                self.cited.append(record_id)
+            citation = f"[[{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
+        else:
+            shown = f"(not published by {self.package.as_of})"
+            citation = ""
+        self._once(record_id, shown)
+        self._once(f"cite_{record_id}", Markdown(citation))
+        return shown
+
+    def chart(self, key: str, chart) -> None:
+        """Glue a chart for a `glue:figure` directive (numbered, captioned)."""
+        self._once(key, chart)
+
+    def frame(self, ids: list[str], label_of=None) -> pd.DataFrame:
+        """Records as a chart-ready frame: value, formatted label, basis and category.
+
+        Every record is also glued and cited, so a chart never shows a number that the
+        sources list does not explain. `label_of(record)` names each bar or point;
+        by default the period's start as 'May 2025'.
+        """
+        rows = []
+        for record_id in ids:
+            if not self.has(record_id):
+                continue
+            record = self.package.record(record_id)
+            is_figure = "figure_id" in record and isinstance(record.get("figure_id"), str)
+            shown = self.fig(record_id) if is_figure else self.derived(record_id)
+            rows.append(
+                {
+                    "id": record_id,
+                    "category": label_of(record) if label_of else f"{record['period_start']:%b %Y}",
+                    "value": float(record["value"]),
+                    "label": shown,
+                    "basis": "reported" if is_figure else "derived",
+                    "period_start": record["period_start"],
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["id", "category", "value", "label", "basis", "period_start"]
+        )
+
+    def iea(
+        self,
+        *,
+        region: str,
+        parameter: str,
+        mode: str,
+        powertrains: list[str],
+        category: str = "Historical",
+    ) -> pd.DataFrame:
+        """IEA rows as a chart-ready frame (year, powertrain, value, label); cites the IEA."""
+        data = self.package.iea
+        rows = data[
+            (data["region"] == region)
+            & (data["parameter"] == parameter)
+            & (data["mode"] == mode)
+            & (data["category"] == category)
+            & data["powertrain"].isin(powertrains)
+        ].copy()
+        if len(rows) and "iea" not in self.cited:
+            self.cited.append("iea")
+        formatter = text.UNIT_FORMATS.get(rows["unit"].iloc[0], text.number) if len(rows) else str
+        rows["label"] = rows["value"].map(formatter)
+        rows["year"] = rows["year"].astype(int)
+        return rows.sort_values(["year", "powertrain"]).reset_index(drop=True)
+
+    # -- citations --------------------------------------------------------------
+    def anchor(self, record_id: str) -> str:
+        return f"{self.name}-src-{record_id}".replace("_", "-")
+
+    def sources(self) -> Markdown:
+        """The numbered list behind every citation in the chapter, as MyST markdown."""
+        blocks = []
+        for number, record_id in enumerate(self.cited, start=1):
+            if record_id == "iea":
+                body = f"IEA data: {self._source_label('iea-gevo-2024')}, resource `iea`."
+            else:
+                record = self.package.record(record_id)
+                is_figure = isinstance(record.get("figure_id"), str)
+                body = self._figure_entry(record) if is_figure else self._derived_entry(record)
+            blocks.append(f"({self.anchor(record_id)})=\n**[{number}]** {body}")
+        return Markdown("\n\n".join(blocks) or "No figures from the data package are shown.")
+
+    def _source_label(self, source_id: str) -> str:
+        source = self.package.source(source_id)
+        who = source["publisher"] or "publisher not stated"
+        when = source["published_date"]
+        dated = (
+            "undated"
+            if pd.isna(when)
+            else f"{when:%Y}"
+            if source["date_precision"] in ("year", "not_before")
+            else f"{when:%B %Y}"
+        )
+        inferred = ", date inferred" if source["date_inferred"] else ""
+        return f"*{source['title']}* ({who}, {dated}{inferred}; file `{source['file']}`)"
+
+    def cite_iea(self) -> str:
+        """Markdown link to the IEA entry of the sources list."""
+        if "iea" not in self.cited:
+            self.cited.append("iea")
+        return f"[[{self.cited.index('iea') + 1}]](#{self.anchor('iea')})"
+
+    def _figure_entry(self, record: pd.Series) -> str:
+        entry = (
+            f"`{record['figure_id']}`: “{record['quote']}”, "
+            f"{self._source_label(record['source_id'])}, paragraph {record['locator'][1:]}."
+        )
+        if record["correction_id"]:
+            corrections = self.package.corrections.set_index("correction_id")
+            if record["correction_id"] in corrections.index:
+                fix = corrections.loc[record["correction_id"]]
+                entry += f" *Correction:* {fix['correct_statement']}"
+        return entry
+
+    def _derived_entry(self, record: pd.Series) -> str:
+        inputs = ", ".join(f"`{ref}`" for ref in split_inputs(record["inputs"]))
+        return (
+            f"`{record['derived_id']}` (derived): {record['note']} "
+            f"Computed as {record['formula']} from {inputs}."
+        )
+
+
+def direction(value: float, up: str = "rose", down: str = "fell", flat: str = "held steady") -> str:
+    """The verb for a change, so prose follows the sign of the data."""
+    return up if value > 0 else down if value < 0 else flat
+
+
+def records(package: Package, ids: list[str]) -> pd.DataFrame:
+    """Rows for the ids that exist (as of the package's date), figures and derived alike."""
+    rows = [package.record(i) for i in ids if package.has(i)]
+    return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def table(frame: pd.DataFrame, caption: str, name: str) -> Markdown:
+    """A captioned, numbered table that renders the same in HTML and PDF."""
+
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(map(cell, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    lines = [f"```{{table}} {caption}", f":name: {name}", "", header, rule, *body, "```"]
+    return Markdown("\n".join(lines))

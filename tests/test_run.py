@@ -1,0 +1,282 @@
+"""`chinaev run`: papermill execution of chapters, on fixture chapters in a temporary project.
+
+The fixture chapters (tests/fixtures/chapters) follow the book's conventions: a
+hidden set-up cell, then a `parameters` cell with `datapackage` and `as_of`.
+`figure` shows one figure through the real package API, `fails` raises, and
+`rendezvous` only finishes when another chapter runs at the same time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from chinaev.problems import UserError
+from chinaev.run import (
+    BOOK_DIR_ENV,
+    ChapterFailed,
+    chapter_fingerprint,
+    coerce_parameter,
+    notebook_datapackage_path,
+    run_chapters,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
+CHINAEV = Path(sys.executable).parent / "chinaev"
+
+
+def make_project(root: Path, *chapters: str) -> tuple[Path, Path]:
+    """root/book with fixture chapters (name or (name, fixture)) and root/datapackage."""
+    book = root / "book"
+    book.mkdir(parents=True)
+    for chapter in chapters:
+        name, fixture = chapter if isinstance(chapter, tuple) else (chapter, chapter)
+        shutil.copy2(FIXTURES / f"{fixture}.ipynb", book / f"{name}.ipynb")
+    shutil.copytree(REPO / "datapackage", root / "datapackage")
+    return book, root / "datapackage" / "datapackage.json"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def injected_cell(notebook) -> nbformat.NotebookNode:
+    [cell] = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    return cell
+
+
+def stdout_of(notebook) -> str:
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+
+
+def leftovers(folder: Path) -> list[str]:
+    return [path.name for path in folder.glob(".*.tmp.ipynb")]
+
+
+def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    lines = run_chapters(
+        ["figure"],
+        datapackage=descriptor,
+        as_of="2025-06-30",
+        parameters={"scale": "1000"},  # a string, as from the command line
+        book_dir=book,
+    )
+
+    assert len(lines) == 1
+    assert re.fullmatch(r"figure: executed in \d+\.\d s -> .*/book/figure\.ipynb", lines[0])
+    notebook = nbformat.read(book / "figure.ipynb", as_version=4)
+    source = injected_cell(notebook).source
+    assert 'datapackage = "../datapackage/datapackage.json"' in source
+    assert 'as_of = "2025-06-30"' in source
+    assert "scale = 1000\n" in source  # coerced to an int
+    # The kernel saw them: the figure (published 2025-06) is in the package as of June 30.
+    assert "as_of: 2025-06-30; scale: 1000 (int)" in stdout_of(notebook)
+    assert "china_vehicle_exports_2025_05: 551\n" in stdout_of(notebook)
+    assert leftovers(book) == []
+
+
+def test_executed_notebook_has_no_volatile_metadata_and_records_its_fingerprint(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+
+    notebook = nbformat.read(book / "figure.ipynb", as_version=4)
+    assert set(notebook.metadata.papermill) <= {"default_parameters", "parameters", "version"}
+    for cell in notebook.cells:
+        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
+    assert injected_cell(notebook).id == "injected-parameters"
+    parameters = notebook.metadata.papermill.parameters
+    assert parameters == {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
+    # Executing does not change the fingerprint: the next run can compare it.
+    assert notebook.metadata.chinaev.fingerprint == chapter_fingerprint(
+        book / "figure.ipynb", descriptor, parameters
+    )
+
+
+def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    out = tmp_path / "out"  # outside the project: the data path is absolute
+    run_chapters(["figure"], datapackage=descriptor, output_dir=out, book_dir=book)
+    first = sha256(out / "figure.ipynb")
+    run_chapters(["figure"], datapackage=descriptor, output_dir=out, book_dir=book)
+    assert sha256(out / "figure.ipynb") == first
+    notebook = nbformat.read(out / "figure.ipynb", as_version=4)
+    assert notebook.metadata.papermill.parameters.datapackage == descriptor.as_posix()
+
+    # In place, the second run reads the first run's output: still identical.
+    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    in_place = sha256(book / "figure.ipynb")
+    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    assert sha256(book / "figure.ipynb") == in_place
+
+
+def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure", "fails")
+    previous_fails = (book / "fails.ipynb").read_bytes()
+    out = tmp_path / "out"
+
+    with pytest.raises(ChapterFailed) as caught:
+        run_chapters(["figure", "fails"], datapackage=descriptor, output_dir=out, book_dir=book)
+    message = str(caught.value)
+    assert isinstance(caught.value, UserError)
+    # Cell 5: the set-up, parameters, injected and first cells come before it.
+    assert "fails: cell 5 (In [5]" in message
+    assert "ValueError: deliberate failure for the tests" in message
+    assert "Traceback" not in message and "figures loaded" not in message
+    assert caught.value.written[0].startswith("figure: executed in")
+    assert (out / "figure.ipynb").exists() and not (out / "fails.ipynb").exists()
+    assert (book / "fails.ipynb").read_bytes() == previous_fails
+    assert leftovers(out) == []
+
+    # A chapter that worked before and fails now: the good notebook stays.
+    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    good = (book / "figure.ipynb").read_bytes()
+    with pytest.raises(UserError, match=r"figure: cell 5 .*KeyError: .*no figure or derived"):
+        run_chapters(
+            ["figure"], datapackage=descriptor, parameters={"figure_id": "nope"}, book_dir=book
+        )
+    assert (book / "figure.ipynb").read_bytes() == good
+    assert leftovers(book) == []
+
+
+def test_two_jobs_run_two_chapters_at_the_same_time(tmp_path):
+    book, descriptor = make_project(
+        tmp_path / "project", ("meet-a", "rendezvous"), ("meet-b", "rendezvous")
+    )
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    run_chapters(
+        ["meet-a", "meet-b"],
+        datapackage=descriptor,
+        parameters={"rendezvous": str(meeting)},
+        jobs=2,
+        book_dir=book,
+    )
+    # Each kernel waited for the other, so both finishing proves they overlapped.
+    for name in ("meet-a", "meet-b"):
+        notebook = nbformat.read(book / f"{name}.ipynb", as_version=4)
+        assert "met another chapter" in stdout_of(notebook)
+    assert len(list(meeting.iterdir())) == 2
+
+
+@pytest.mark.parametrize(
+    ("chapters", "options", "message"),
+    [
+        (["nonsense"], {}, r"unknown chapter 'nonsense'; choose from: production, exports"),
+        (["exports"], {}, r"no notebook for chapter .*exports\.ipynb"),
+        (["figure"], {"as_of": "30/06/2025"}, r"ISO date YYYY-MM-DD"),
+        (["figure"], {"as_of": "2025-02-30"}, r"ISO date YYYY-MM-DD"),
+        (["figure"], {"as_of": "20250630"}, r"ISO date YYYY-MM-DD"),
+        (["figure"], {"datapackage": "elsewhere/datapackage.json"}, r"no such file"),
+        (["figure"], {"parameters": {"as_of": "2025-01-01"}}, r"set with --as-of"),
+        (["figure"], {"parameters": {"scael": "2"}}, r"no chosen chapter has a parameter 'scael'"),
+        (["figure"], {"parameters": {"not a name": "2"}}, r"not a Python identifier"),
+        (["figure"], {"jobs": 0}, r"jobs must be at least 1"),
+    ],
+)
+def test_bad_input_is_a_user_error(tmp_path, chapters, options, message):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    options = {"datapackage": descriptor, **options}
+    if not Path(options["datapackage"]).is_absolute():
+        options["datapackage"] = tmp_path / options["datapackage"]
+    with pytest.raises(UserError, match=message):
+        run_chapters(chapters, book_dir=book, **options)
+    assert sorted(path.name for path in book.iterdir()) == ["figure.ipynb"]
+
+
+def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    path = book / "figure.ipynb"
+    parameters = {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
+    base = chapter_fingerprint(path, descriptor, parameters)
+    assert re.fullmatch(r"[0-9a-f]{64}", base)
+
+    figures = descriptor.parent / "data" / "figures.csv"
+    original = figures.read_bytes()
+    figures.write_bytes(original.replace(b",551000,", b",551001,", 1))
+    assert chapter_fingerprint(path, descriptor, parameters) != base
+    figures.write_bytes(original)
+    assert chapter_fingerprint(path, descriptor, parameters) == base
+
+    schema = descriptor.parent / "schemas" / "figures.json"
+    schema.write_bytes(schema.read_bytes() + b"\n")
+    assert chapter_fingerprint(path, descriptor, parameters) != base
+    shutil.copy2(REPO / "datapackage" / "schemas" / "figures.json", schema)
+
+    assert chapter_fingerprint(path, descriptor, {**parameters, "as_of": "2025-06-30"}) != base
+
+    notebook = nbformat.read(path, as_version=4)
+    code = next(cell for cell in notebook.cells if cell.id == "figure")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="anything\n")]
+    code.execution_count = 7
+    next(cell for cell in notebook.cells if cell.cell_type == "markdown").source += " More."
+    nbformat.write(notebook, path)
+    assert chapter_fingerprint(path, descriptor, parameters) == base
+
+    code.source = code.source.replace("scale", "(scale * 1)")
+    nbformat.write(notebook, path)
+    assert chapter_fingerprint(path, descriptor, parameters) != base
+
+
+def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure", "fails")
+    environment = {**os.environ, BOOK_DIR_ENV: str(book)}
+    out = tmp_path / "out"
+    command = [str(CHINAEV), "run", "--datapackage", str(descriptor), "--output-dir", str(out)]
+
+    done = subprocess.run(
+        [*command, "figure", "-p", "scale", "2", "--as-of", "2025-06-30"],
+        env=environment, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"figure: executed in \d+\.\d s -> \S+/out/figure\.ipynb\n", done.stdout)
+    notebook = nbformat.read(out / "figure.ipynb", as_version=4)
+    assert "as_of: 2025-06-30; scale: 2 (int)" in stdout_of(notebook)
+
+    done = subprocess.run([*command, "fails"], env=environment, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "error: 1 chapter failed" in done.stderr
+    assert "fails: cell 5" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("3", 3), ("-0.5", -0.5), ("true", True), ("False", False), ("null", None),
+        ("None", None), ("[1, 2]", [1, 2]), ('{"a": 1}', {"a": 1}), ('"2025"', "2025"),
+        ("Europe", "Europe"), ("2025-06-30", "2025-06-30"), ("", ""),
+    ],
+)
+def test_cli_strings_are_coerced_where_obvious(text, value):
+    assert coerce_parameter(text) == value and type(coerce_parameter(text)) is type(value)
+
+
+def test_datapackage_path_is_relative_only_inside_the_project(tmp_path):
+    project = tmp_path / "project"
+    descriptor = project / "datapackage" / "datapackage.json"
+    assert (
+        notebook_datapackage_path(descriptor, project / "book", project)
+        == "../datapackage/datapackage.json"
+    )
+    assert (
+        notebook_datapackage_path(descriptor, project / "_build" / "chapters", project)
+        == "../../datapackage/datapackage.json"
+    )
+    elsewhere = tmp_path / "other" / "datapackage.json"
+    assert notebook_datapackage_path(elsewhere, project / "book", project) == elsewhere.as_posix()
+    assert (
+        notebook_datapackage_path(descriptor, tmp_path / "out", project) == descriptor.as_posix()
+    )
