@@ -149,7 +149,6 @@ def _run_jupyter_book(
     # even when the package is not installed into the running interpreter.
     package_parent = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    env["NO_COLOR"] = "1"  # plain logs, readable in an editor
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as sink:
         # stdin closed: a LaTeX error must end the run, not wait for an answer.
@@ -161,6 +160,9 @@ def _run_jupyter_book(
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
+    # Sphinx colours its output even into a file; keep the log readable in an editor.
+    plain = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
+    log.write_text(plain, encoding="utf-8")
     if result.returncode != 0:
         raise UserError(
             f"{log.stem} build failed; the previous output is unchanged; see {_show(log, root)}"
@@ -178,8 +180,7 @@ def _jupyter_book() -> list[str]:
 
 def _first_errors(log: Path, work: Path) -> str:
     """The first warning/error lines of a failed run, for the message."""
-    text = ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
-    lines = text.splitlines()
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     markers = ("WARNING:", "ERROR:", "Error:", "Exception", "error:")
     found = [line for line in lines if any(marker in line for marker in markers)]
     tex_log = work / "_build" / "latex" / f"{TEX_STEM}.log"

@@ -9,7 +9,10 @@ to, with each figure's verbatim quote, its locator and any correction.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from IPython.display import Markdown
@@ -35,7 +38,11 @@ class Chapter:
     @classmethod
     def open(cls, name: str, datapackage: str, as_of: str = "") -> Chapter:
         setup()
-        return cls(name, load(datapackage, as_of=as_of or None))
+        chapter = cls(name, load(datapackage, as_of=as_of or None))
+        # Number citations in reading order: the order of `cite_<id>` references in the
+        # chapter's own markdown (papermill and nbval run it from its own folder).
+        chapter.cited = [i for i in citation_order(Path(f"{name}.ipynb")) if chapter.has(i)]
+        return chapter
 
     # -- values -----------------------------------------------------------------
     def has(self, record_id: str) -> bool:
@@ -58,10 +65,9 @@ class Chapter:
             is_derived = record_id in set(self.package.derived["derived_id"])
             (self.derived if is_derived else self.fig)(record_id)
 
-    def text(self, key: str, value: str) -> str:
+    def text(self, key: str, value: str) -> None:
         """Glue a computed phrase (e.g. 'rose' or 'fell') that follows the data."""
         self._once(key, value)
-        return value
 
     def _once(self, key: str, value) -> None:
         # myst-nb warns on a key glued twice, and the book builds with warnings as errors.
@@ -145,16 +151,38 @@ class Chapter:
 
     def sources(self) -> Markdown:
         """The numbered list behind every citation in the chapter, as MyST markdown."""
+        # Inputs of derived figures join the list, so every step of a derivation can be
+        # followed to a quote. Appending keeps the numbers already glued valid.
+        for record_id in self.cited:
+            if record_id != "iea" and not self._is_figure(record_id):
+                for ref in split_inputs(self.package.record(record_id)["inputs"]):
+                    ref = "iea" if ref.startswith("iea:") else ref
+                    if ref not in self.cited:
+                        self.cited.append(ref)
         blocks = []
         for number, record_id in enumerate(self.cited, start=1):
             if record_id == "iea":
                 body = f"IEA data: {self._source_label('iea-gevo-2024')}, resource `iea`."
             else:
                 record = self.package.record(record_id)
-                is_figure = isinstance(record.get("figure_id"), str)
-                body = self._figure_entry(record) if is_figure else self._derived_entry(record)
+                body = (
+                    self._figure_entry(record)
+                    if self._is_figure(record_id)
+                    else self._derived_entry(record)
+                )
             blocks.append(f"({self.anchor(record_id)})=\n**[{number}]** {body}")
         return Markdown("\n\n".join(blocks) or "No figures from the data package are shown.")
+
+    def _is_figure(self, record_id: str) -> bool:
+        return isinstance(self.package.record(record_id).get("figure_id"), str)
+
+    def _link(self, record_id: str) -> str:
+        shown = f"`{record_id}`"
+        if record_id.startswith("iea:"):
+            record_id = "iea"
+        if record_id in self.cited:
+            return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
+        return shown
 
     def _source_label(self, source_id: str) -> str:
         source = self.package.source(source_id)
@@ -189,11 +217,20 @@ class Chapter:
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
-        inputs = ", ".join(f"`{ref}`" for ref in split_inputs(record["inputs"]))
+        inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
             f"`{record['derived_id']}` (derived): {record['note']} "
             f"Computed as {record['formula']} from {inputs}."
         )
+
+
+def citation_order(notebook: Path) -> list[str]:
+    """Record ids in the order the notebook's markdown first cites them (empty if absent)."""
+    if not notebook.is_file():
+        return []
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    prose = "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "markdown")
+    return list(dict.fromkeys(re.findall(r"`cite_([A-Za-z0-9_]+)`", prose)))
 
 
 def direction(value: float, up: str = "rose", down: str = "fell", flat: str = "held steady") -> str:
