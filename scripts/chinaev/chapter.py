@@ -65,6 +65,15 @@ class Chapter:
             is_derived = record_id in set(self.package.derived["derived_id"])
             (self.derived if is_derived else self.fig)(record_id)
 
+    def when(self, key: str, record_ids: list[str], phrase) -> None:
+        """Glue `phrase(*values)` for a judgement that depends on the data (say, whether
+        exports rose or fell), or a plain 'not known' when, as of the chapter's date, a
+        value it needs had not been published."""
+        if all(self.has(i) for i in record_ids):
+            self._once(key, phrase(*(self.value(i) for i in record_ids)))
+        else:
+            self._once(key, f"(not known as of {self.package.as_of})")
+
     def text(self, key: str, value: str) -> None:
         """Glue a computed phrase (e.g. 'rose' or 'fell') that follows the data."""
         self._once(key, value)
@@ -116,9 +125,11 @@ class Chapter:
                     "period_start": record["period_start"],
                 }
             )
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             rows, columns=["id", "category", "value", "label", "basis", "period_start"]
         )
+        frame["period_start"] = pd.to_datetime(frame["period_start"])
+        return frame
 
     def iea(
         self,

@@ -16,6 +16,18 @@ BASIS_ORDER = ["reported", "derived"]
 BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the book"}
 
 
+def placeholder(*, title: str, source: str) -> alt.VConcatChart:
+    """What a chart shows when, as of the chosen date, none of its figures existed yet."""
+    message = "No figures for this chart had been published by the chosen date."
+    note = (
+        alt.Chart(pd.DataFrame({"message": [message]}))
+        .mark_text(size=14, color="#555555")
+        .encode(text="message:N")
+        .properties(height=80)
+    )
+    return charts.styled(note, title=title, source=source, description=f"{title}: {message}")
+
+
 def describe(kind: str, frame: pd.DataFrame, series: str | None = None) -> str:
     parts = []
     for _, row in frame.iterrows():
@@ -34,6 +46,8 @@ def bars(
     value_format: str = "~s",
 ) -> alt.VConcatChart:
     """Vertical bars, one per category, coloured by whether the value is reported or derived."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
     order = list(dict.fromkeys(frame["category"]))
     frame = frame.assign(basis_name=frame["basis"].map(BASIS_NAMES))
     chart = (
@@ -77,6 +91,8 @@ def stacked_bars(
     y_title: str,
 ) -> alt.VConcatChart:
     """Bars split into parts (e.g. NEV and other exports) per category."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
     order = list(dict.fromkeys(frame["category"]))
     chart = (
         alt.Chart(frame)
@@ -122,6 +138,8 @@ def dot_comparison(
     value_format: str = ".0f",
 ) -> alt.VConcatChart:
     """Dots joined by a line per category: before and after on one horizontal scale."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
     order = list(dict.fromkeys(frame["category"]))
     base = alt.Chart(frame).encode(
         y=alt.Y("category:N", sort=order, title=None),
