@@ -5,7 +5,8 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 VENV := .venv
 BIN := $(VENV)/bin
-UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv through the interpreter, so it works whether or not its script is on PATH.
+UV := python3 -m uv
 APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
 	texlive-fonts-extra texlive-xetex texlive-science texlive-lang-chinese fonts-freefont-otf \
 	fonts-noto-cjk lmodern poppler-utils chromium chromium-driver
@@ -17,8 +18,8 @@ book: system-deps setup validate run html pdf
 setup: $(VENV)/.synced
 
 $(VENV)/.synced: pyproject.toml uv.lock
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	uv sync --frozen --extra dev
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --extra dev
 	touch $@
 
 system-deps:
@@ -42,7 +43,9 @@ pdf: setup
 
 test: setup
 	$(BIN)/ruff check scripts tests
+	$(BIN)/frictionless validate datapackage/datapackage.json
 	$(BIN)/chinaev validate
+	$(BIN)/chinaev derive --check
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from chinaev import run
 from chinaev.problems import UserError
 from chinaev.run import (
     BOOK_DIR_ENV,
@@ -89,7 +90,20 @@ def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
     assert leftovers(book) == []
 
 
-def test_executed_notebook_has_no_volatile_metadata_and_records_its_fingerprint(tmp_path):
+@pytest.fixture
+def frozen_code(tmp_path, monkeypatch) -> Path:
+    """A copy of the chinaev sources to fingerprint, safe from edits made during the test."""
+    copy = tmp_path / "chinaev-code"
+    copy.mkdir()
+    for module in run.CODE_DIR.glob("*.py"):
+        shutil.copy2(module, copy)
+    monkeypatch.setattr(run, "CODE_DIR", copy)
+    return copy
+
+
+def test_executed_notebook_has_no_volatile_metadata_and_records_its_fingerprint(
+    tmp_path, frozen_code
+):
     book, descriptor = make_project(tmp_path / "project", "figure")
     run_chapters(["figure"], datapackage=descriptor, book_dir=book)
 
@@ -197,7 +211,7 @@ def test_bad_input_is_a_user_error(tmp_path, chapters, options, message):
     assert sorted(path.name for path in book.iterdir()) == ["figure.ipynb"]
 
 
-def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path):
+def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path, frozen_code):
     book, descriptor = make_project(tmp_path / "project", "figure")
     path = book / "figure.ipynb"
     parameters = {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
@@ -224,6 +238,13 @@ def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path):
     code.execution_count = 7
     next(cell for cell in notebook.cells if cell.cell_type == "markdown").source += " More."
     nbformat.write(notebook, path)
+    assert chapter_fingerprint(path, descriptor, parameters) == base
+
+    module = frozen_code / "package.py"
+    original_code = module.read_bytes()
+    module.write_bytes(original_code + b"\n# changed\n")
+    assert chapter_fingerprint(path, descriptor, parameters) != base
+    module.write_bytes(original_code)
     assert chapter_fingerprint(path, descriptor, parameters) == base
 
     code.source = code.source.replace("scale", "(scale * 1)")
