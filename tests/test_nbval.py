@@ -32,14 +32,20 @@ EXPORTS_FIGURE = "china_vehicle_exports_2025_05"
 def nbval(notebooks: list[Path], rootdir: Path) -> subprocess.CompletedProcess:
     """Strict nbval in a fresh pytest process; the kernel starts in each notebook's folder."""
     command = [
-        sys.executable, "-m", "pytest", "--nbval", *map(str, notebooks),
+        sys.executable,
+        "-m",
+        "pytest",
+        "--nbval",
+        *map(str, notebooks),
         # The `=` form matters: pytest takes a bare existing path for a test path.
         f"--nbval-sanitize-with={SANITIZE}",
         # This environment's Python, whatever kernel specs the machine has.
         "--nbval-current-env",
-        "-p", "no:cacheprovider",
+        "-p",
+        "no:cacheprovider",
         f"--rootdir={rootdir}",
-        "-q", "--color=no",
+        "-q",
+        "--color=no",
     ]
     return subprocess.run(command, cwd=rootdir, capture_output=True, text=True)
 
@@ -69,11 +75,15 @@ def test_committed_chapters_were_executed_by_chinaev_run():
     present, _ = committed_chapters()
     if not present:
         pytest.skip("no chapter notebook in book/ yet")
+    wrong = []
     for path in present:
         notebook = nbformat.read(path, as_version=4)
-        assert "fingerprint" in notebook.metadata.get("chinaev", {}), f"{path}: run `chinaev run`"
-        datapackage = notebook.metadata["papermill"]["parameters"]["datapackage"]
-        assert datapackage == "../datapackage/datapackage.json", f"{path}: {datapackage}"
+        parameters = notebook.metadata.get("papermill", {}).get("parameters", {})
+        if "fingerprint" not in notebook.metadata.get("chinaev", {}):
+            wrong.append(f"{path.name}: not executed by `chinaev run`")
+        elif parameters.get("datapackage") != "../datapackage/datapackage.json":
+            wrong.append(f"{path.name}: datapackage parameter is {parameters.get('datapackage')!r}")
+    assert not wrong, "run `chinaev run` and commit the notebooks:\n" + "\n".join(wrong)
 
 
 def change_figure_value(figures_csv: Path, figure_id: str, new_value: int) -> None:
@@ -93,7 +103,7 @@ def change_figure_value(figures_csv: Path, figure_id: str, new_value: int) -> No
             if row.get(bound) == old:
                 row[bound] = str(new_value)
         out = io.StringIO()
-        csv.writer(out, lineterminator=line[len(line.rstrip("\r\n")):]).writerow(row.values())
+        csv.writer(out, lineterminator=line[len(line.rstrip("\r\n")) :]).writerow(row.values())
         lines[number] = out.getvalue()
         figures_csv.write_text("".join(lines), encoding="utf-8")
         return

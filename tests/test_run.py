@@ -260,7 +260,9 @@ def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path):
 
     done = subprocess.run(
         [*command, "figure", "-p", "scale", "2", "--as-of", "2025-06-30"],
-        env=environment, capture_output=True, text=True,
+        env=environment,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"figure: executed in \d+\.\d s -> \S+/out/figure\.ipynb\n", done.stdout)
@@ -276,9 +278,18 @@ def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path):
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("3", 3), ("-0.5", -0.5), ("true", True), ("False", False), ("null", None),
-        ("None", None), ("[1, 2]", [1, 2]), ('{"a": 1}', {"a": 1}), ('"2025"', "2025"),
-        ("Europe", "Europe"), ("2025-06-30", "2025-06-30"), ("", ""),
+        ("3", 3),
+        ("-0.5", -0.5),
+        ("true", True),
+        ("False", False),
+        ("null", None),
+        ("None", None),
+        ("[1, 2]", [1, 2]),
+        ('{"a": 1}', {"a": 1}),
+        ('"2025"', "2025"),
+        ("Europe", "Europe"),
+        ("2025-06-30", "2025-06-30"),
+        ("", ""),
     ],
 )
 def test_cli_strings_are_coerced_where_obvious(text, value):
@@ -298,6 +309,4 @@ def test_datapackage_path_is_relative_only_inside_the_project(tmp_path):
     )
     elsewhere = tmp_path / "other" / "datapackage.json"
     assert notebook_datapackage_path(elsewhere, project / "book", project) == elsewhere.as_posix()
-    assert (
-        notebook_datapackage_path(descriptor, tmp_path / "out", project) == descriptor.as_posix()
-    )
+    assert notebook_datapackage_path(descriptor, tmp_path / "out", project) == descriptor.as_posix()

@@ -10,6 +10,7 @@ to, with each figure's verbatim quote, its locator and any correction.
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,10 @@ class Chapter:
         setup()
         chapter = cls(name, load(datapackage, as_of=as_of or None))
         # Number citations in reading order: the order of `cite_<id>` references in the
-        # chapter's own markdown (papermill and nbval run it from its own folder).
-        chapter.cited = [i for i in citation_order(Path(f"{name}.ipynb")) if chapter.has(i)]
+        # chapter's own markdown. `chinaev run` names the source file; nbval and plain
+        # papermill run the chapter from its own folder.
+        source = Path(os.environ.get("CHINAEV_CHAPTER_SOURCE") or f"{name}.ipynb")
+        chapter.cited = [i for i in citation_order(source) if chapter.has(i)]
         return chapter
 
     # -- values -----------------------------------------------------------------

@@ -71,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         parameters=extra,
         jobs=args.jobs,
         output_dir=Path(args.output_dir) if args.output_dir else None,
+        book_dir=Path(args.book_dir) if args.book_dir else None,
     )
     for line in results:
         print(line)
@@ -122,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
     p.add_argument("--jobs", type=int, default=2, help="chapters executed at once")
     p.add_argument("--output-dir", help="write executed notebooks here instead of book/")
+    p.add_argument("--book-dir", help="folder holding the chapter notebooks (default: book/)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("build", help="build the book with jupyter-book")

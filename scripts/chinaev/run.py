@@ -330,8 +330,11 @@ def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
     names = {"datapackage.json"}
     for resource in data.get("resources", []):
         data_paths = resource.get("path", [])
-        for value in [*(data_paths if isinstance(data_paths, list) else [data_paths]),
-                      resource.get("schema"), resource.get("dialect")]:
+        for value in [
+            *(data_paths if isinstance(data_paths, list) else [data_paths]),
+            resource.get("schema"),
+            resource.get("dialect"),
+        ]:
             if isinstance(value, str) and "://" not in value:
                 names.add(value)
     return [(name, descriptor.parent / name) for name in sorted(names)]
@@ -371,7 +374,7 @@ def _execute_in_subprocess(job: _Job) -> _Outcome:
     seconds = time.perf_counter() - started
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(_RESULT_MARK):
-            error = json.loads(line[len(_RESULT_MARK):])["error"]
+            error = json.loads(line[len(_RESULT_MARK) :])["error"]
             return _Outcome(job.name, job.output, seconds, error)
     reason = _last_text_line(done.stderr) or f"exit status {done.returncode}"
     return _Outcome(job.name, job.output, seconds, f"{job.name}: the worker crashed: {reason}")
@@ -384,10 +387,17 @@ def _worker() -> None:
     """Entry point of a worker process: a job as JSON on stdin, one result line on stdout."""
     job = json.loads(sys.stdin.read())
     error = _execute(
-        job["name"], Path(job["source"]), Path(job["output"]), Path(job["cwd"]),
-        job["parameters"], job["fingerprint"],
+        job["name"],
+        Path(job["source"]),
+        Path(job["output"]),
+        Path(job["cwd"]),
+        job["parameters"],
+        job["fingerprint"],
     )
     print(_RESULT_MARK + json.dumps({"error": error}), flush=True)
+
+
+SOURCE_ENV = "CHINAEV_CHAPTER_SOURCE"
 
 
 def _execute(
@@ -404,6 +414,9 @@ def _execute(
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp.ipynb", dir=output.parent)
     os.close(handle)
     temporary = Path(temporary)
+    # The kernel inherits this variable: it tells the chapter where its own source is,
+    # since the kernel's working directory is the output folder (see chapter.py).
+    os.environ[SOURCE_ENV] = str(source.absolute())
     try:
         try:
             papermill.execute_notebook(
