@@ -77,6 +77,14 @@ class Chapter:
         else:
             self._once(key, f"(not known as of {self.package.as_of})")
 
+    def entity(self, entity_id: str) -> None:
+        """Glue an entity's name with its Chinese name, e.g. 'Horgos (霍尔果斯)', as
+        `entity_<id>`, so names come from the data package like numbers do."""
+        entities = self.package.entities.set_index("entity_id")
+        row = entities.loc[entity_id]
+        shown = f"{row['name']} ({row['name_zh']})" if row["name_zh"] else row["name"]
+        self._once(f"entity_{entity_id.replace('-', '_')}", shown)
+
     def text(self, key: str, value: str) -> None:
         """Glue a computed phrase (e.g. 'rose' or 'fell') that follows the data."""
         self._once(key, value)
