@@ -20,11 +20,17 @@ GLUED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
 
+CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
 def normalise(text: str) -> str:
     """Compare text as a reader would: ligatures split, odd spaces as spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2009", " ")
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    # Chinese is written without spaces, so a line break inside a Chinese name is not a
+    # space either (pdftotext turns it into one).
+    return CJK_GAP.sub("", text)
 
 
 def pdf_text(pdf: Path) -> str:
