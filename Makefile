@@ -42,15 +42,15 @@ pdf: setup
 	$(BIN)/chinaev build --pdf
 
 test: setup
-	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff check scripts tests benchmarks
 	$(BIN)/frictionless validate datapackage/datapackage.json
 	$(BIN)/chinaev validate
 	$(BIN)/chinaev derive --check
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check scripts tests
-	$(BIN)/ruff format --check scripts tests
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff format --check scripts tests benchmarks
 
 clean:
 	rm -rf _build book/_build

@@ -12,6 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from chinaev.build import check_latex_log
 from chinaev.problems import UserError
 

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from chinaev import build, charts
 from chinaev.build import build_book
 from chinaev.problems import UserError

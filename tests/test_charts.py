@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 import pytest
 import vl_convert
+
 from chinaev import charts
 
 DESCRIPTION = "Bar chart: BYD (比亚迪) sold 4.3 million cars in 2024, Tesla 1.8 million."

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import frictionless
 import pytest
+
 from chinaev.iea import COLUMNS, KEY, UNITS, import_iea, normalise_unit, scenario_of
 from chinaev.problems import UserError
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from chinaev.run import CHAPTERS, run_chapters
 
 REPO = Path(__file__).resolve().parents[1]

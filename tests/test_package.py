@@ -8,12 +8,13 @@ import sys
 
 import pandas as pd
 import pytest
+from helpers import DATAPACKAGE, ROOT, copy_package, edit_row, read_csv
+
 from chinaev import text
 from chinaev.derive import METHODS, write_derived
 from chinaev.numbers import parse_as_written
 from chinaev.package import load
 from chinaev.problems import UserError
-from helpers import DATAPACKAGE, ROOT, copy_package, edit_row, read_csv
 
 
 def test_load_types_columns_from_the_schemas():

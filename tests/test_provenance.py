@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import DATAPACKAGE, ROOT, read_csv, seeds_dir
+
 from chinaev.derive import recompute
 from chinaev.numbers import close, parse_as_written
 from chinaev.sourcetext import audit_keys, normalise, paragraphs, sha256_of
 from chinaev.validate import frictionless_problems
-from helpers import DATAPACKAGE, ROOT, read_csv, seeds_dir
 
 DATA = DATAPACKAGE / "data"
 QUOTED = ("figures", "corrections", "destinations")

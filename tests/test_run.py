@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from chinaev import run
 from chinaev.problems import UserError
 from chinaev.run import (
@@ -125,7 +126,7 @@ def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     out = tmp_path / "out"  # outside the project: the data path is absolute
     run_chapters(["figure"], datapackage=descriptor, output_dir=out, book_dir=book)
     first = sha256(out / "figure.ipynb")
-    run_chapters(["figure"], datapackage=descriptor, output_dir=out, book_dir=book)
+    run_chapters(["figure"], datapackage=descriptor, output_dir=out, book_dir=book, force=True)
     assert sha256(out / "figure.ipynb") == first
     notebook = nbformat.read(out / "figure.ipynb", as_version=4)
     assert notebook.metadata.papermill.parameters.datapackage == descriptor.as_posix()
@@ -133,7 +134,7 @@ def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     # In place, the second run reads the first run's output: still identical.
     run_chapters(["figure"], datapackage=descriptor, book_dir=book)
     in_place = sha256(book / "figure.ipynb")
-    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    run_chapters(["figure"], datapackage=descriptor, book_dir=book, force=True)
     assert sha256(book / "figure.ipynb") == in_place
 
 
@@ -164,6 +165,26 @@ def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tm
         )
     assert (book / "figure.ipynb").read_bytes() == good
     assert leftovers(book) == []
+
+
+def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    first = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    assert first[0].startswith("figure: executed in")
+    written = sha256(book / "figure.ipynb")
+
+    again = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    assert again[0].startswith("figure: unchanged since its last run, skipped")
+    assert sha256(book / "figure.ipynb") == written
+
+    forced = run_chapters(["figure"], datapackage=descriptor, book_dir=book, force=True)
+    assert forced[0].startswith("figure: executed in")
+
+    figures = descriptor.parent / "data" / "figures.csv"
+    figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
+    changed = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    assert changed[0].startswith("figure: executed in")
+    assert sha256(book / "figure.ipynb") != written
 
 
 def test_two_jobs_run_two_chapters_at_the_same_time(tmp_path):
@@ -236,7 +257,15 @@ def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path, frozen_code
     code = next(cell for cell in notebook.cells if cell.id == "figure")
     code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="anything\n")]
     code.execution_count = 7
-    next(cell for cell in notebook.cells if cell.cell_type == "markdown").source += " More."
+    nbformat.write(notebook, path)
+    assert chapter_fingerprint(path, descriptor, parameters) == base
+
+    # Prose counts: an output written elsewhere carries it.
+    prose = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
+    prose.source += " More."
+    nbformat.write(notebook, path)
+    assert chapter_fingerprint(path, descriptor, parameters) != base
+    prose.source = prose.source.removesuffix(" More.")
     nbformat.write(notebook, path)
     assert chapter_fingerprint(path, descriptor, parameters) == base
 

@@ -72,6 +72,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         output_dir=Path(args.output_dir) if args.output_dir else None,
         book_dir=Path(args.book_dir) if args.book_dir else None,
+        force=args.force,
     )
     for line in results:
         print(line)
@@ -124,6 +125,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=2, help="chapters executed at once")
     p.add_argument("--output-dir", help="write executed notebooks here instead of book/")
     p.add_argument("--book-dir", help="folder holding the chapter notebooks (default: book/)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="execute even chapters whose inputs are unchanged since their last run",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("build", help="build the book with jupyter-book")

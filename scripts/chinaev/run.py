@@ -22,6 +22,7 @@ skip chapters yet).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import keyword
 import os
@@ -98,6 +99,7 @@ def run_chapters(
     jobs: int = 2,
     output_dir: Path | str | None = None,
     book_dir: Path | str | None = None,
+    force: bool = False,
 ) -> list[str]:
     """Execute chapters; return one line per chapter, e.g. `exports: executed in 4.1 s -> …`.
 
@@ -136,9 +138,18 @@ def run_chapters(
         )
         for name in names
     ]
-    outcomes = _execute_all(work, min(jobs, len(work)))
+    # A chapter whose output already records this fingerprint would come out the same:
+    # same code cells and prose, code, parameters, libraries and data.
+    skipped = (
+        [] if force else [job for job in work if stored_fingerprint(job.output) == job.fingerprint]
+    )
+    work = [job for job in work if job not in skipped]
+    outcomes = _execute_all(work, min(jobs, len(work))) if work else []
 
     written = [
+        f"{job.name}: unchanged since its last run, skipped -> {_shown(job.output)}"
+        for job in skipped
+    ] + [
         f"{o.name}: executed in {o.seconds:.1f} s -> {_shown(o.output)}"
         for o in outcomes
         if not o.error
@@ -293,11 +304,12 @@ def notebook_datapackage_path(descriptor: Path, notebook_dir: Path, project: Pat
 def chapter_fingerprint(
     notebook_path: Path | str, datapackage: Path | str, parameters: dict
 ) -> str:
-    """sha256 of what an execution depends on: code cells, chinaev code, parameters, data.
+    """sha256 of what an execution depends on: the cells' sources, chinaev code, the
+    versions of the libraries that shape outputs, parameters, and the data.
 
-    Outputs, markdown and papermill's injected cell are left out (the injected
-    cell is the parameters, hashed on their own), so executing a notebook does
-    not change the fingerprint of the result.
+    Outputs and papermill's injected cell are left out (the injected cell is the
+    parameters, hashed on their own), so executing a notebook does not change the
+    fingerprint of the result.
     """
     digest = hashlib.sha256()
 
@@ -310,14 +322,37 @@ def chapter_fingerprint(
     notebook = nbformat.read(str(notebook_path), as_version=4)
     for cell in notebook.cells:
         tags = list(cell.get("metadata", {}).get("tags", []))
-        if cell.cell_type == "code" and INJECTED_TAG not in tags:
-            add("cell", json.dumps({"source": cell.source, "tags": tags}).encode("utf-8"))
+        if INJECTED_TAG not in tags:
+            # Markdown too: an output written elsewhere (--output-dir) carries the prose.
+            add(cell.cell_type, json.dumps({"source": cell.source, "tags": tags}).encode("utf-8"))
+    for library in LIBRARIES:
+        add(f"library:{library}", _version(library).encode("utf-8"))
     for module in sorted(CODE_DIR.glob("*.py")):
         add(f"code:{module.name}", module.read_bytes())
     add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
     for relative, path in package_files(datapackage):
         add(f"data:{relative}", path.read_bytes() if path.is_file() else b"<missing>")
     return digest.hexdigest()
+
+
+def stored_fingerprint(notebook_path: Path) -> str | None:
+    """The fingerprint `chinaev run` recorded in an executed notebook, if any."""
+    try:
+        notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return notebook.get("metadata", {}).get("chinaev", {}).get("fingerprint")
+
+
+# Libraries whose upgrade can change a chapter's outputs (chart specs, tables, glue).
+LIBRARIES = ("altair", "vl-convert-python", "pandas", "myst-nb", "papermill", "nbformat")
+
+
+def _version(library: str) -> str:
+    try:
+        return importlib.metadata.version(library)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
