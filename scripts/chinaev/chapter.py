@@ -266,8 +266,13 @@ def records(package: Package, ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows).reset_index(drop=True)
 
 
-def table(frame: pd.DataFrame, caption: str, name: str) -> Markdown:
-    """A captioned, numbered table that renders the same in HTML and PDF."""
+def table(
+    frame: pd.DataFrame, caption: str, name: str, widths: list[int] | None = None
+) -> Markdown:
+    """A captioned, numbered table that renders the same in HTML and PDF.
+
+    `widths` are relative column widths; the PDF needs them when cells are short
+    words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
         return str(value).replace("|", "\\|").replace("\n", " ")
@@ -275,5 +280,6 @@ def table(frame: pd.DataFrame, caption: str, name: str) -> Markdown:
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    lines = [f"```{{table}} {caption}", f":name: {name}", "", header, rule, *body, "```"]
+    options = [f":name: {name}"] + ([f":widths: {' '.join(map(str, widths))}"] if widths else [])
+    lines = [f"```{{table}} {caption}", *options, "", header, rule, *body, "```"]
     return Markdown("\n".join(lines))
