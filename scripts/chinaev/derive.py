@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from chinaev.files import write_text_atomically
 from chinaev.package import (
     package_dir,
     read_descriptor,
@@ -180,17 +179,5 @@ def write_derived(path: Path | str, check: bool = False) -> bool:
     text = buffer.getvalue()
     changed = target.read_text(encoding="utf-8") != text
     if changed and not check:
-        write_atomically(target, text)
+        write_text_atomically(target, text)
     return changed
-
-
-def write_atomically(target: Path, text: str) -> None:
-    """Write text to a temporary file beside target, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -21,13 +21,12 @@ import csv
 import hashlib
 import io
 import math
-import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chinaev.files import write_atomically
 from chinaev.problems import Problem, UserError
 
 RAW_COLUMNS = ["region", "category", "parameter", "mode", "powertrain", "year", "unit", "value"]
@@ -350,23 +349,6 @@ def _clean(line: int, raw: dict[str, str], edition: str, resource: str):
     return row, []
 
 
-def _write_atomic(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "wb", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            write(handle)
-        # mkstemp makes files private (0600); data package files are meant to be shared.
-        os.chmod(handle.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
 def _write_table(path: Path, rows: list[dict]) -> None:
     def write(handle) -> None:
         with open(handle.fileno(), "w", newline="", encoding="utf-8", closefd=False) as text:
@@ -374,7 +356,7 @@ def _write_table(path: Path, rows: list[dict]) -> None:
             writer.writeheader()
             writer.writerows(rows)
 
-    _write_atomic(path, write)
+    write_atomically(path, write)
 
 
 def provenance_text(raw_name: str, sha256: str, edition: str, rows: int) -> str:
@@ -399,11 +381,11 @@ def _copy_raw(source: Path, data: bytes, package: Path, edition: str, rows: int)
     folder = package / "raw" / "iea"
     target = folder / source.name
     if not target.exists() or target.read_bytes() != data:
-        _write_atomic(target, lambda handle: handle.write(data))
+        write_atomically(target, lambda handle: handle.write(data))
     text = provenance_text(source.name, hashlib.sha256(data).hexdigest(), edition, rows)
     notes = folder / "PROVENANCE.md"
     if not notes.exists() or notes.read_text(encoding="utf-8") != text:
-        _write_atomic(notes, lambda handle: handle.write(text.encode("utf-8")))
+        write_atomically(notes, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def import_iea(
