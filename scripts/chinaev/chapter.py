@@ -21,6 +21,7 @@ from myst_nb import glue
 
 from chinaev import charts, text
 from chinaev.package import Package, load, split_inputs
+from chinaev.reads import Reads
 
 
 def setup() -> None:
@@ -40,6 +41,8 @@ class Chapter:
     def open(cls, name: str, datapackage: str, as_of: str = "") -> Chapter:
         setup()
         chapter = cls(name, load(datapackage, as_of=as_of or None))
+        # Every lookup from here on is noted: `chinaev run` keeps the record (reads.py).
+        chapter.package.reads = Reads()
         # Number citations in reading order: the order of `cite_<id>` references in the
         # chapter's own markdown. `chinaev run` names the source file; nbval and plain
         # papermill run the chapter from its own folder.
@@ -65,7 +68,7 @@ class Chapter:
     def numbers(self, *record_ids: str) -> None:
         """Glue every figure or derived figure a section's prose refers to."""
         for record_id in record_ids:
-            is_derived = record_id in set(self.package.derived["derived_id"])
+            is_derived = record_id in set(self.package.tables["derived"]["derived_id"])
             (self.derived if is_derived else self.fig)(record_id)
 
     def when(self, key: str, record_ids: list[str], phrase) -> None:
@@ -152,7 +155,16 @@ class Chapter:
         category: str = "Historical",
     ) -> pd.DataFrame:
         """IEA rows as a chart-ready frame (year, powertrain, value, label); cites the IEA."""
-        data = self.package.iea
+        data = self.package.tables["iea"]
+        self.package.reads.iea_slice(
+            {
+                "region": region,
+                "parameter": parameter,
+                "mode": mode,
+                "category": category,
+                "powertrains": sorted(powertrains),
+            }
+        )
         rows = data[
             (data["region"] == region)
             & (data["parameter"] == parameter)
@@ -232,7 +244,8 @@ class Chapter:
             f"{self._source_label(record['source_id'])}, paragraph {record['locator'][1:]}."
         )
         if record["correction_id"]:
-            corrections = self.package.corrections.set_index("correction_id")
+            corrections = self.package.tables["corrections"].set_index("correction_id")
+            self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
                 entry += f" *Correction:* {fix['correct_statement']}"

@@ -73,6 +73,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=Path(args.output_dir) if args.output_dir else None,
         book_dir=Path(args.book_dir) if args.book_dir else None,
         force=args.force,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     for line in results:
         print(line)
