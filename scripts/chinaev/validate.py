@@ -64,6 +64,7 @@ def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
         check_quoted_records,
         check_events_and_periods,
         check_derived,
+        check_comparisons,
     ):
         result.problems += list(check(folder, tables, texts))
     result.problems = sorted(set(result.problems), key=_order)
@@ -408,3 +409,10 @@ def check_derived(folder, tables, texts) -> Iterator[Problem]:
         yield from stale_rows(folder)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
+
+
+def check_comparisons(folder, tables, texts) -> Iterator[Problem]:
+    """What frictionless cannot check in the comparisons (see factcheck.check_rows)."""
+    from chinaev.factcheck import check_rows
+
+    yield from check_rows(tables)
