@@ -272,3 +272,56 @@ def claim_checks(
         source=source,
         description=f"Range chart: {title}. " + "; ".join(parts) + ".",
     )
+
+
+def lines(
+    frame: pd.DataFrame,
+    *,
+    series: str,
+    series_order: list[str],
+    title: str,
+    subtitle: str,
+    source: str,
+    y_title: str,
+    value_format: str = ".0f",
+) -> alt.VConcatChart:
+    """One line per series over ordered categories (years), the last value of each
+    series labelled at its end, so the reader sees where each line stands now."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
+    order = list(dict.fromkeys(frame["category"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X("category:O", sort=order, title=None),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+        color=alt.Color(
+            f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
+        ),
+    )
+    drawn = base.mark_line(point=True).encode(
+        tooltip=[
+            alt.Tooltip("category:N", title="Year"),
+            alt.Tooltip(f"{series}:N", title="Series"),
+            alt.Tooltip("label:N", title="Value"),
+            alt.Tooltip("basis:N", title="Basis"),
+        ]
+    )
+    last = frame[frame["category"] == order[-1]]
+    ends = (
+        alt.Chart(last)
+        .mark_text(align="left", dx=8, fontWeight="bold")
+        .encode(
+            x=alt.X("category:O", sort=order),
+            y="value:Q",
+            text="label:N",
+            color=alt.Color(
+                f"{series}:N", sort=series_order, scale=alt.Scale(domain=series_order), legend=None
+            ),
+        )
+    )
+    return charts.styled(
+        drawn + ends,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=describe(f"Line chart: {title}", frame, series),
+    )
