@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from chinaev import charts, text
+from chinaev import charts, references, text
 from chinaev.package import Package, load, split_inputs
 from chinaev.reads import Reads
 
@@ -76,6 +76,7 @@ class Chapter:
         exports rose or fell), or a plain 'not known' when, as of the chapter's date, a
         value it needs had not been published."""
         if all(self.has(i) for i in record_ids):
+            self.package.reads.phrase(key, record_ids)
             self._once(key, phrase(*(self.value(i) for i in record_ids)))
         else:
             self._once(key, f"(not known as of {self.package.as_of})")
@@ -219,18 +220,12 @@ class Chapter:
         return shown
 
     def _source_label(self, source_id: str) -> str:
-        source = self.package.source(source_id)
-        who = source["publisher"] or "publisher not stated"
-        when = source["published_date"]
-        dated = (
-            "undated"
-            if pd.isna(when)
-            else f"{when:%Y}"
-            if source["date_precision"] in ("year", "not_before")
-            else f"{when:%B %Y}"
-        )
-        inferred = ", date inferred" if source["date_inferred"] else ""
-        return f"*{source['title']}* ({who}, {dated}{inferred}; file `{source['file']}`)"
+        """A source named as readers know it, linked to its entry in the references."""
+        row = self.package.source(source_id).to_dict()
+        who = references._text(row.get("author")) or references._text(row.get("publisher"))
+        title = references.escape(row.get("title"))
+        named = f"{references.escape(who)}, *{title}*" if who else f"*{title}*"
+        return f"[{named}](#{references.anchor(source_id)})"
 
     def cite_iea(self) -> str:
         """Markdown link to the IEA entry of the sources list."""
@@ -240,22 +235,22 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{record['quote']}”, "
-            f"{self._source_label(record['source_id'])}, paragraph {record['locator'][1:]}."
+            f"`{record['figure_id']}`: “{references.escape(record['quote'])}”, "
+            f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
             corrections = self.package.tables["corrections"].set_index("correction_id")
             self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {fix['correct_statement']}"
+                entry += f" *Correction:* {references.escape(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {record['note']} "
-            f"Computed as {record['formula']} from {inputs}."
+            f"`{record['derived_id']}` (derived): {references.escape(record['note'])} "
+            f"Computed as {references.escape(record['formula'])} from {inputs}."
         )
 
 

@@ -44,6 +44,13 @@ class Reads:
     corrections: set[str] = field(default_factory=set)
     tables: set[str] = field(default_factory=set)
     iea: list[dict] = field(default_factory=list)
+    # Glued phrases worked out from records ("about 8.6%"): key -> the records' ids.
+    phrases: dict[str, list[str]] = field(default_factory=dict)
+
+    def phrase(self, key: str, record_ids: list[str]) -> None:
+        if key not in self.phrases:
+            self.phrases[key] = list(record_ids)
+            self.save()
 
     def record(self, record_id: str) -> None:
         self._add(self.records, record_id)
@@ -81,6 +88,7 @@ class Reads:
             "tables": sorted(self.tables),
             "iea": sorted(self.iea, key=lambda s: json.dumps(s, sort_keys=True)),
             "modules": modules,
+            "phrases": {key: self.phrases[key] for key in sorted(self.phrases)},
         }
 
     def save(self) -> None:
