@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from chinaev import paths
-from chinaev.derive import stale_rows
+from chinaev.derive import stale_links, stale_rows
 from chinaev.numbers import close, parse_as_written
 from chinaev.package import package_dir, read_descriptor, read_rows
 from chinaev.problems import Problem, UserError
@@ -407,6 +407,7 @@ def check_events_and_periods(folder, tables, texts) -> Iterator[Problem]:
 def check_derived(folder, tables, texts) -> Iterator[Problem]:
     try:
         yield from stale_rows(folder)
+        yield from stale_links(folder)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
 
