@@ -325,3 +325,321 @@ def lines(
         source=source,
         description=describe(f"Line chart: {title}", frame, series),
     )
+
+
+# -- Added for the policy and exports chapters: credits, periods, widths, time axes --------
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def source_credit(package, source_id: str) -> str:
+    """A reader-facing name for a source, for chart credits and tables: the publisher
+    and date when the publisher is known, otherwise the title and date; never the
+    package's internal id. A source not (yet) in the package reads as not published."""
+    sources = package.tables["sources"]
+    if source_id not in set(sources["source_id"]):
+        return "a source not published by the chosen date"
+    source = package.source(source_id)
+    when = source["published_date"]
+    if pd.isna(when):
+        dated = "undated"
+    elif source["date_precision"] in ("year", "not_before"):
+        dated = f"{when:%Y}"
+    else:
+        dated = f"{when:%B %Y}"
+    title = str(source["title"])
+    if source["kind"] == "dataset":
+        return f"{source['publisher']}, {title}"
+    if source["publisher"]:
+        return f"{source['publisher']} ({dated})"
+    if title.startswith("("):  # an editors' description, not a real title
+        return f"an unnamed publisher ({dated})"
+    return f"“{title}” ({dated})"
+
+
+def period_label(start, end) -> str:
+    """A period as prose: 'May 2025', 'January to May 2025', '2024', '2015 to 2024',
+    'May 2024 to April 2025'; empty when the period is unknown."""
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return ""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    whole_start_year = start.month == 1 and start.day == 1
+    whole_end_year = end.month == 12 and end.day == 31
+    if whole_start_year and whole_end_year:
+        return f"{start:%Y}" if start.year == end.year else f"{start:%Y} to {end:%Y}"
+    first, last = MONTHS[start.month - 1], MONTHS[end.month - 1]
+    if start.year == end.year:
+        if start.month == end.month:
+            return f"{first} {start:%Y}"
+        return f"{first} to {last} {start:%Y}"
+    return f"{first} {start:%Y} to {last} {end:%Y}"
+
+
+def with_width(chart: alt.VConcatChart, width: int) -> alt.VConcatChart:
+    """A styled chart with its plot narrowed to `width` pixels, for charts whose axis
+    labels would otherwise push them past the text column (about 670 px in the HTML
+    book at a 1280 px window)."""
+    chart = chart.copy(deep=True)
+    chart.vconcat[0] = chart.vconcat[0].properties(width=width)
+    return chart
+
+
+def wrap_source(chart: alt.VConcatChart, max_chars: int = 92) -> alt.VConcatChart:
+    """Break a styled chart's source line into lines of at most `max_chars` characters,
+    so a long credit (a full title) never makes the chart wider than its plot."""
+    chart = chart.copy(deep=True)
+    inner = chart.vconcat[0]
+    title = inner.title
+    text = title.text if isinstance(title.text, str) else " ".join(title.text)
+    lines_, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + 1 + len(word) > max_chars:
+            lines_.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    lines_.append(current)
+    title.text = lines_ if len(lines_) > 1 else lines_[0]
+    return chart
+
+
+def month_bars(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    subtitle: str,
+    source: str,
+    y_title: str,
+    value_format: str = "~s",
+) -> alt.VConcatChart:
+    """Bars for single months on a true time axis: months a year apart stand a year
+    apart, so a year-on-year and a month-on-month comparison are not drawn as if evenly
+    spaced. Colours tell reported from derived values, as in `bars`."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
+    frame = frame.assign(
+        basis_name=frame["basis"].map(BASIS_NAMES),
+        month=pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-15"),
+    )
+    first = pd.Timestamp(frame["month"].min()) - pd.DateOffset(months=1)
+    last = pd.Timestamp(frame["month"].max()) + pd.DateOffset(months=1)
+    ticks = sorted(frame["month"].unique())
+    x = alt.X(
+        "month:T",
+        title=None,
+        scale=alt.Scale(domain=[f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"]),
+        axis=alt.Axis(values=ticks, format="%b %Y", grid=False, labelAngle=0),
+    )
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(size=30)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+            color=alt.Color(
+                "basis_name:N",
+                title=None,
+                scale=alt.Scale(domain=[BASIS_NAMES[b] for b in BASIS_ORDER]),
+            ),
+            tooltip=[
+                alt.Tooltip("category:N", title="Month"),
+                alt.Tooltip("label:N", title="Value"),
+                alt.Tooltip("basis_name:N", title="Basis"),
+            ],
+        )
+    )
+    labels = chart.mark_text(dy=-8, baseline="bottom").encode(
+        text="label:N", color=alt.value("#222222")
+    )
+    return charts.styled(
+        chart + labels,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=describe(f"Bar chart on a time axis: {title}", frame),
+    )
+
+
+DATED_BY = ["date given by the source", "date inferred or supplied by the editors"]
+
+
+def timeline(
+    frame: pd.DataFrame,
+    *,
+    lanes: list[str],
+    title: str,
+    subtitle: str,
+    source: str,
+    width: int = 430,
+) -> alt.VConcatChart:
+    """Events on a time axis, one row per event, grouped and coloured by lane (e.g. the
+    kind of policy instrument); an event with an end date (a programme over several
+    years) is drawn as a bar from start to end.
+
+    `frame` has columns date, end (or NaT), lane, label (unique), when (the date as
+    prose), detail, dated_by (one of DATED_BY) and source. Points whose date the source
+    gives are filled; dates the editors inferred or supplied are hollow, so the reader
+    sees how much of the chronology rests on the sources alone."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
+    frame = frame.assign(lane_order=frame["lane"].map({lane: i for i, lane in enumerate(lanes)}))
+    frame = frame.sort_values(["lane_order", "date"]).reset_index(drop=True)
+    latest = (
+        frame["date"].max()
+        if frame["end"].isna().all()
+        else max(frame["date"].max(), frame["end"].max())
+    )
+    start = pd.Timestamp(year=frame["date"].min().year - 1, month=1, day=1)
+    end = pd.Timestamp(year=latest.year + 1, month=12, day=31)
+    frame["date_text"] = frame["date"].dt.strftime("%Y-%m-%d")
+    frame["end_text"] = frame["end"].dt.strftime("%Y-%m-%d")
+    x = alt.X(
+        "date_text:T",
+        title=None,
+        scale=alt.Scale(domain=[f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}"]),
+        axis=alt.Axis(format="%Y", grid=True, tickCount=8, orient="top"),
+    )
+    y = alt.Y(
+        "label:N",
+        sort=list(frame["label"]),
+        title=None,
+        axis=alt.Axis(labelLimit=220, grid=False, domain=False, ticks=False, labelPadding=8),
+    )
+    colour = alt.Color(
+        "lane:N",
+        title=None,
+        sort=lanes,
+        scale=alt.Scale(domain=lanes),
+        legend=alt.Legend(
+            orient="top", columns=3, labelLimit=220, symbolOpacity=1, symbolType="circle"
+        ),
+    )
+    tooltip = [
+        alt.Tooltip("when:N", title="When"),
+        alt.Tooltip("lane:N", title="Instrument"),
+        alt.Tooltip("detail:N", title="What"),
+        alt.Tooltip("dated_by:N", title="Date"),
+        alt.Tooltip("source:N", title="Source"),
+    ]
+    base = alt.Chart(frame).encode(x=x, y=y)
+    spans = (
+        base.transform_filter("datum.end_text != null && datum.end_text != ''")
+        .mark_rule(strokeWidth=8, opacity=0.35, strokeCap="round")
+        .encode(x2="end_text:T", color=colour, tooltip=tooltip)
+    )
+    source_dated = base.transform_filter(f"datum.dated_by == '{DATED_BY[0]}'").mark_point(
+        filled=True, size=120, opacity=1
+    )
+    editor_dated = base.transform_filter(f"datum.dated_by == '{DATED_BY[1]}'").mark_point(
+        filled=False, size=120, strokeWidth=2.4, opacity=1
+    )
+    points = [layer.encode(color=colour, tooltip=tooltip) for layer in (source_dated, editor_dated)]
+    chart = alt.layer(*points, spans).properties(width=width, height=alt.Step(26))
+    parts = [
+        f"{row['lane']}, {row['when']}: {row['detail']} ({row['dated_by']})"
+        for _, row in frame.sort_values("date").iterrows()
+    ]
+    return charts.styled(
+        chart,
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=f"Timeline: {title}. " + "; ".join(parts) + ".",
+    )
+
+
+def shares_with_targets(
+    lines_frame: pd.DataFrame,
+    points_frame: pd.DataFrame,
+    *,
+    series_order: list[str],
+    dashed: list[str],
+    title: str,
+    subtitle: str,
+    source: str,
+    y_title: str,
+    width: int = 470,
+) -> alt.VConcatChart:
+    """Lines over years (a recorded series and projections, the projections dashed)
+    with separate labelled markers (targets, single reported values) on the same
+    scale. Both frames have columns year, value, label and series."""
+    if lines_frame.empty and points_frame.empty:
+        return placeholder(title=title, source=source)
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        sort=series_order,
+        scale=alt.Scale(domain=series_order),
+        legend=alt.Legend(orient="top", columns=2, labelLimit=320),
+    )
+    years = pd.concat([lines_frame["year"], points_frame["year"]]).astype(int)
+    first, last = int(years.min()), int(years.max())
+    x = alt.X(
+        "year:Q",
+        title=None,
+        scale=alt.Scale(domain=[first, last + 1], nice=False),
+        axis=alt.Axis(format="d", values=list(range(first + (-first) % 5, last + 1, 5))),
+    )
+    y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=[0, 100]))
+    tooltip = [
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("year:Q", title="Year", format="d"),
+        alt.Tooltip("label:N", title="Value"),
+    ]
+    layers = []
+    if len(lines_frame):
+        dash = alt.StrokeDash(
+            "series:N",
+            legend=None,
+            scale=alt.Scale(
+                domain=series_order,
+                range=[[6, 4] if name in dashed else [1, 0] for name in series_order],
+            ),
+        )
+        layers.append(
+            alt.Chart(lines_frame)
+            .mark_line(point=True)
+            .encode(x=x, y=y, color=colour, strokeDash=dash, detail="series:N", tooltip=tooltip)
+        )
+    if len(points_frame):
+        marks = alt.Chart(points_frame).encode(x=x, y=y)
+        layers.append(
+            marks.mark_point(shape="diamond", size=170, filled=True, opacity=1).encode(
+                color=colour, tooltip=tooltip
+            )
+        )
+        layers.append(
+            marks.mark_text(align="left", dx=9, dy=-9, fontSize=12, fontWeight="bold").encode(
+                text="label:N", color=colour
+            )
+        )
+    described = pd.concat([lines_frame, points_frame])
+    parts = [
+        f"{name}: "
+        + ", ".join(
+            f"{int(r['year'])} {r['label']}"
+            for _, r in described[described["series"] == name].sort_values("year").iterrows()
+        )
+        for name in series_order
+        if (described["series"] == name).any()
+    ]
+    return charts.styled(
+        alt.layer(*layers).properties(width=width),
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=f"Line chart: {title}. " + "; ".join(parts) + ".",
+    )
