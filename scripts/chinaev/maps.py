@@ -157,7 +157,10 @@ def footprint_map(
         range=[c for f, c in zip(fills, colours, strict=True) if f in used],
     )
     shown_kinds = [k for k in kind_order if any(k in p["kinds"] for p in places)]
-    shape_scale = alt.Scale(domain=shown_kinds, range=SHAPES[: len(shown_kinds)])
+    # A kind keeps its shape whatever else is shown (its place in kind_order).
+    shape_scale = alt.Scale(
+        domain=shown_kinds, range=[SHAPES[kind_order.index(k) % len(SHAPES)] for k in shown_kinds]
+    )
 
     world = _panel(
         places,
