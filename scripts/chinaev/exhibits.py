@@ -643,3 +643,133 @@ def shares_with_targets(
         source=source,
         description=f"Line chart: {title}. " + "; ".join(parts) + ".",
     )
+
+
+def region_lines(
+    frame: pd.DataFrame,
+    *,
+    series: str,
+    series_order: list[str],
+    title: str,
+    subtitle: str,
+    source: str,
+    y_title: str,
+    x_field: str = "year",
+    value_format: str = ".0f",
+) -> alt.VConcatChart:
+    """One line per series over time (e.g. IEA shares by region), each labelled at its
+    last point so the chart reads without a legend in print."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
+    frame = frame.sort_values([series, x_field]).reset_index(drop=True)
+    colour = alt.Color(
+        f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{x_field}:O", title=None),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+        color=colour,
+    )
+    drawn = base.mark_line(point=True).encode(
+        tooltip=[
+            alt.Tooltip(f"{series}:N", title="Series"),
+            alt.Tooltip(f"{x_field}:O", title="Year"),
+            alt.Tooltip("label:N", title="Value"),
+        ]
+    )
+    last = frame.groupby(series, sort=False).tail(1)
+    ends = (
+        alt.Chart(last)
+        .mark_text(align="left", dx=8, fontWeight="bold")
+        .encode(
+            x=alt.X(f"{x_field}:O"),
+            y=alt.Y("value:Q"),
+            text=alt.Text("end_label:N"),
+            color=colour,
+        )
+        .transform_calculate(end_label=f"datum['{series}'] + ': ' + datum.label")
+    )
+    parts = []
+    for name in series_order:
+        rows = frame[frame[series] == name]
+        if len(rows):
+            points = ", ".join(f"{r[x_field]} {r['label']}" for _, r in rows.iterrows())
+            parts.append(f"{name}: {points}")
+    return charts.styled(
+        (drawn + ends).properties(width=charts.WIDTH - 120),
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=f"Line chart: {title}. " + "; ".join(parts) + ".",
+    )
+
+
+def stacked_hbars(
+    frame: pd.DataFrame,
+    *,
+    series: str,
+    series_order: list[str],
+    title: str,
+    subtitle: str,
+    source: str,
+    x_title: str,
+    colours: list[str] | None = None,
+    value_format: str = ".0f",
+) -> alt.VConcatChart:
+    """Horizontal bars split into parts (e.g. a standard duty and an extra duty), one bar
+    per category; each bar is labelled at its end with its parts ("10% + 35.3%"), so the
+    chart shows only numbers that are in the data, never a computed total."""
+    if frame.empty:
+        return placeholder(title=title, source=source)
+    order = list(dict.fromkeys(frame["category"]))
+    frame = frame.assign(
+        stack_order=frame[series].map({name: i for i, name in enumerate(series_order)})
+    )
+    scale = (
+        alt.Scale(domain=series_order, range=colours) if colours else alt.Scale(domain=series_order)
+    )
+    bars_ = (
+        alt.Chart(frame)
+        .mark_bar(size=34)
+        .encode(
+            y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+            x=alt.X("value:Q", title=x_title, stack="zero", axis=alt.Axis(format=value_format)),
+            color=alt.Color(f"{series}:N", title=None, sort=series_order, scale=scale),
+            order=alt.Order("stack_order:Q"),
+            tooltip=[
+                alt.Tooltip("category:N", title="Case"),
+                alt.Tooltip(f"{series}:N", title="Part"),
+                alt.Tooltip("label:N", title="Rate"),
+                alt.Tooltip("basis:N", title="From"),
+            ],
+        )
+    )
+    ends = (
+        frame.sort_values("stack_order")
+        .groupby("category", sort=False)
+        .agg(total=("value", "sum"), parts=("label", " + ".join))
+        .reset_index()
+    )
+    labels = (
+        alt.Chart(ends)
+        .mark_text(align="left", dx=6)
+        .encode(
+            y=alt.Y("category:N", sort=order),
+            x=alt.X("total:Q"),
+            text=alt.Text("parts:N"),
+        )
+    )
+    parts = []
+    for name in order:
+        rows = frame[frame["category"] == name].sort_values("stack_order")
+        parts.append(
+            f"{name}: "
+            + " plus ".join(f"{r[series]} {r['label']} ({r['basis']})" for _, r in rows.iterrows())
+        )
+    return charts.styled(
+        (bars_ + labels).properties(width=charts.WIDTH - 160, height=alt.Step(56)),
+        title=title,
+        subtitle=subtitle,
+        source=source,
+        description=f"Horizontal stacked bar chart: {title}. " + "; ".join(parts) + ".",
+    )
