@@ -184,6 +184,7 @@ def claim_checks(
     subtitle: str,
     source: str,
     domain: tuple[float, float] = (0.25, 4.0),
+    kind_order: list[str] | None = None,
 ) -> alt.VConcatChart:
     """News claims against the IEA on one scale: each value as a multiple of the claim.
 
@@ -191,7 +192,8 @@ def claim_checks(
     claim_hi (the claim's range as multiples of its value; infinite when unbounded),
     iea (the IEA value as a multiple, NaN if none), iea_kind (what that point is),
     defined_lo and defined_hi (the IEA range on the claim's definition, as multiples)
-    and label (the values in words for the tooltip and the description).
+    and label (the values in words for the tooltip and the description). `kind_order`
+    fixes which iea_kind gets which marker (circle, diamond, triangle, square).
     """
     if frame.empty:
         return placeholder(title=title, source=source)
@@ -206,13 +208,15 @@ def claim_checks(
     )
     order = list(dict.fromkeys(frame["category"]))
     verdicts = [v for v in VERDICT_COLOURS if v in set(frame["verdict"])]
+    verdict_scale = alt.Scale(domain=verdicts, range=[VERDICT_COLOURS[v] for v in verdicts])
     colour = alt.Color(
         "verdict:N",
         title=None,
-        scale=alt.Scale(domain=verdicts, range=[VERDICT_COLOURS[v] for v in verdicts]),
+        scale=verdict_scale,
+        legend=alt.Legend(orient="bottom", direction="vertical"),
     )
     x_scale = alt.Scale(type="log", domain=list(domain), clamp=True)
-    y = alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=330))
+    y = alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=300))
     tooltip = [
         alt.Tooltip("category:N", title="Claim"),
         alt.Tooltip("label:N", title="Values"),
@@ -224,7 +228,7 @@ def claim_checks(
         x=alt.X(
             "claim_lo:Q",
             scale=x_scale,
-            title="IEA value as a multiple of the news value (log scale)",
+            title="IEA value ÷ news value (log scale)",
             axis=alt.Axis(values=[0.25, 0.5, 1, 2, 4], format="~g"),
         ),
         x2="claim_hi:Q",
@@ -238,9 +242,14 @@ def claim_checks(
     defined = (
         base.transform_filter("isValid(datum.defined_lo)")
         .mark_rule(strokeWidth=3)
-        .encode(y=y, x=alt.X("defined_lo:Q", scale=x_scale), x2="defined_hi:Q", color=colour)
+        .encode(
+            y=y,
+            x=alt.X("defined_lo:Q", scale=x_scale),
+            x2="defined_hi:Q",
+            color=alt.Color("verdict:N", scale=verdict_scale, legend=None),
+        )
     )
-    kinds = list(dict.fromkeys(frame["iea_kind"].dropna()))
+    kinds = kind_order or list(dict.fromkeys(frame["iea_kind"].dropna()))
     points = (
         base.transform_filter("isValid(datum.iea_shown)")
         .mark_point(size=130, filled=True, opacity=1, stroke="white", strokeWidth=1)
@@ -251,6 +260,7 @@ def claim_checks(
             shape=alt.Shape(
                 "iea_kind:N",
                 title=None,
+                legend=alt.Legend(orient="bottom", direction="vertical"),
                 scale=alt.Scale(
                     domain=kinds,
                     range=["circle", "diamond", "triangle-down", "square"][: len(kinds)],
@@ -261,7 +271,7 @@ def claim_checks(
     )
     chart = (
         (claim_range + reference + defined + points)
-        .properties(height=alt.Step(30), width=420)
+        .properties(height=alt.Step(30), width=280)
         .resolve_legend(color="independent", shape="independent")
     )
     parts = [f"{row['category']}: {row['label']}; {row['verdict']}" for _, row in frame.iterrows()]

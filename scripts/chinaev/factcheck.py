@@ -339,7 +339,7 @@ def describe_selection(
     shown = [names.get(p, p) for p in powertrains if names.get(p, p)]
     power = (", ".join(shown[:-1]) + " and " + shown[-1]) if len(shown) > 1 else "".join(shown)
     if operation == "implied_total":
-        return f"{kind} of every powertrain, implied by electric sales over their share"
+        return f"{kind}, total sales implied by electric sales over their share"
     if modes == ("EV",) and power:
         return f"public chargers, {power}"
     if set(powertrains) == {"EV"}:
@@ -359,6 +359,11 @@ class Result:
     defined_as: str
     context: Interval | None
     context_year: int | None
+    # The variant that meets the claim (or comes nearest): its definition, whether that
+    # differs from the comparison's own selection, and its published value for each year.
+    defined_definition: str = ""
+    defined_redefined: bool = False
+    defined_points: tuple[tuple[int, float], ...] = ()
 
 
 def judge(package: Package, comparison: pd.Series) -> Result:
@@ -373,40 +378,42 @@ def judge(package: Package, comparison: pd.Series) -> Result:
     years = _years(comparison)
 
     direct = evaluate(iea, comparison)
-    variants = []  # (description, interval) on the claim's definition and years
+    variants = []  # Variant per definition, each over the comparison's years
     mode_options = [base_modes] + (
         [split_list(comparison["alt_mode"])] if comparison.get("alt_mode") else []
     )
     powertrain_options = [base_powertrains] + (
         [split_list(comparison["alt_powertrain"])] if comparison.get("alt_powertrain") else []
     )
-    for modes in mode_options:
-        for powertrains in powertrain_options:
-            found = hull(
-                evaluate(iea, comparison, modes=modes, powertrains=powertrains, year=y)
-                for y in years
-            )
-            if found is not None:
-                span = "–".join(str(y) for y in sorted(set(years)))
-                variants.append(
-                    (
-                        describe_selection(modes, powertrains, comparison["operation"])
-                        + f", {span}",
-                        found,
-                    )
-                )
     tolerance = (
         float(comparison["tolerance"])
         if comparison["tolerance_rule"] == "rounding_plus_relative"
         else 0.0
     )
+    for modes in mode_options:
+        for powertrains in powertrain_options:
+            by_year = {
+                y: evaluate(iea, comparison, modes=modes, powertrains=powertrains, year=y)
+                for y in sorted(set(years))
+            }
+            by_year = {y: found for y, found in by_year.items() if found is not None}
+            found = hull(found.widened(tolerance) for found in by_year.values())
+            if found is not None:
+                variants.append(
+                    Variant(
+                        definition=describe_selection(modes, powertrains, comparison["operation"]),
+                        redefined=(modes, powertrains) != (base_modes, base_powertrains),
+                        span="–".join(str(y) for y in by_year),
+                        interval=found,
+                        points=tuple((y, v.point) for y, v in by_year.items()),
+                    )
+                )
     direct = direct.widened(tolerance) if direct is not None else None
-    variants = [(label, found.widened(tolerance)) for label, found in variants]
-    matching = [(label, found) for label, found in variants if found.meets(claim)]
-    defined_as, defined = (
+    matching = [v for v in variants if v.interval.meets(claim)]
+    chosen = (
         matching[0]
         if matching
-        else min(variants, key=lambda v: _gap(v[1], claim), default=("", None))
+        else min(variants, key=lambda v: _gap(v.interval, claim), default=None)
     )
     context, context_year = _context(iea, comparison) if direct is None else (None, None)
 
@@ -441,11 +448,23 @@ def judge(package: Package, comparison: pd.Series) -> Result:
         reason=reason,
         claim=claim,
         direct=direct,
-        defined=defined,
-        defined_as=defined_as,
+        defined=chosen.interval if chosen else None,
+        defined_as=f"{chosen.definition}, {chosen.span}" if chosen else "",
         context=context,
         context_year=context_year,
+        defined_definition=chosen.definition if chosen else "",
+        defined_redefined=chosen.redefined if chosen else False,
+        defined_points=chosen.points if chosen else (),
     )
+
+
+@dataclass(frozen=True)
+class Variant:
+    definition: str
+    redefined: bool  # other modes or powertrains than the comparison's own selection
+    span: str
+    interval: Interval  # over the years, with rounding and tolerance
+    points: tuple[tuple[int, float], ...]  # the published value for each year
 
 
 def _gap(found: Interval, claim: Interval) -> float:
@@ -638,10 +657,18 @@ def explain(
             return f"The IEA gives {shown}, {relation} of {claim}."
         return f"The IEA gives {shown}, within the rounding of the claim's {claim}."
     if result.reason == "match_once_defined":
+        values = " and ".join(
+            f"{formatted(value, unit)} for {year}" for year, value in result.defined_points
+        )
+        counted = (
+            f"Counted as {result.defined_definition}, it gives {values}"
+            if result.defined_redefined
+            else f"For the years around the claim it gives {values}"
+        )
+        meets = "bracket" if len(result.defined_points) > 1 else "matches"
         return (
             f"Taken as written, the IEA gives {shown}, {_off(direct, result.claim)}. "
-            f"Counted as {result.defined_as}, it gives {_range(result.defined, unit)}, "
-            f"which the claim's {claim} meets."
+            f"{counted}, which {meets} the claim's {claim} within the ranges allowed."
         )
     if result.reason == "unsizeable":
         return (
@@ -660,11 +687,6 @@ def _off(found: Interval | None, claim: Interval) -> str:
     relative = (found.point - claim.point) / claim.point
     side = "above" if relative > 0 else "below"
     return f"{text.percent(abs(relative) * 100, 0)} {side} the claim"
-
-
-def _range(found: Interval, unit: str) -> str:
-    lo, hi = formatted(found.lo, unit), formatted(found.hi, unit)
-    return lo if lo == hi else f"between {lo} and {hi}"
 
 
 # -- validation -------------------------------------------------------------------------
