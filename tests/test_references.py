@@ -12,10 +12,12 @@ from chinaev.package import load
 from chinaev.references import (
     NOT_AVAILABLE,
     bibliography,
+    brief_name,
     date_text,
     date_with_precision,
     entry,
     escape,
+    name_sources,
     short_label,
 )
 
@@ -142,3 +144,23 @@ def test_every_real_source_has_one_entry_with_url_and_access_stated():
     for block in text.split("\n\n("):
         assert "- **URL:** " in block and "- **Accessed:** " in block
         assert "- **Licence:** " in block and "- **Reliability:** " in block
+
+
+def test_name_sources_replaces_ids_in_editors_notes():
+    sources = pd.DataFrame(
+        [
+            source(source_id="seed-002", publisher=""),
+            source(source_id="seed-001", publisher="China Daily"),
+            source(source_id="seed-0010", publisher="Longer Id Press"),
+        ]
+    )
+    note = (
+        "Named correctly in seed-002 (paragraph p5); see correction c001_cui_affiliation "
+        "and derived figure iea_china_us_ratio_2023, not seed-001 or seed-0010."
+    )
+    assert name_sources(note, sources) == (
+        "Named correctly in “A Title” (paragraph 5); see the corrections register and the "
+        "derived figure in the figure index, not China Daily or Longer Id Press."
+    )
+    assert name_sources("p5 stays without the word", sources) == "p5 stays without the word"
+    assert brief_name(source(publisher="MarketScale")) == "MarketScale"

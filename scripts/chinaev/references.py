@@ -158,3 +158,33 @@ def bibliography(sources: pd.DataFrame) -> str:
     if not rows:
         return "No sources are in the data package as of this date."
     return "\n\n".join(entry(row) for row in rows)
+
+
+def brief_name(row: Mapping) -> str:
+    """The shortest reader-facing name of a source: its publisher, else its title in quotes."""
+    return _text(row.get("author")) or _text(row.get("publisher")) or f"“{_text(row.get('title'))}”"
+
+
+def name_sources(text: str, sources: pd.DataFrame) -> str:
+    """Editors' notes made reader-facing: source ids become names, 'correction <id>' a
+    pointer to the corrections register, '(derived) figure <id>' a pointer to the figure
+    index, and locators after 'paragraph' lose their 'p'."""
+    text = _text(text)
+    names = {
+        _text(row["source_id"]): brief_name(row)
+        for _, row in sources.iterrows()
+        if _text(row["source_id"])
+    }
+    if names:
+        ids = sorted(names, key=len, reverse=True)
+        pattern = r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w-])"
+        text = re.sub(pattern, lambda m: names[m.group(1)], text)
+    text = re.sub(r"\bcorrection [a-z0-9]+_[a-z0-9_]+", "the corrections register", text)
+    text = re.sub(
+        r"\b(derived )?figure [a-z0-9]+(?:_[a-z0-9]+)+",
+        lambda m: f"the {m.group(1) or ''}figure in the figure index",
+        text,
+    )
+    if "paragraph" in text:  # locators in running text: 'paragraphs p3 and p10'
+        text = re.sub(r"\bp([1-9]\d*)\b", r"\1", text)
+    return text
