@@ -26,9 +26,14 @@ def glued_keys(notebook) -> dict[str, str]:
     keys = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name:
-                keys[name] = output.get("data", {}).get("text/plain", "")
+            scrapbook = output.get("metadata", {}).get("scrapbook", {})
+            if scrapbook.get("name"):
+                # papermill stores glued data under a prefixed mime type
+                data = output.get("data", {})
+                prefix = scrapbook.get("mime_prefix", "")
+                text = data.get(f"{prefix}text/plain", data.get("text/plain"))
+                assert text is not None, f"no text/plain for glued key {scrapbook['name']}"
+                keys[scrapbook["name"]] = text
     return keys
 
 

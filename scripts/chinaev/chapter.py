@@ -214,6 +214,10 @@ class Chapter:
     def _link(self, record_id: str) -> str:
         shown = f"`{record_id}`"
         if record_id.startswith("iea:"):
+            # region|category|parameter|mode|powertrain|year, as words a reader can follow
+            region, category, parameter, mode, powertrain, year = record_id[4:].split("|")
+            where = f"{region}, {parameter}, {mode}, {powertrain}, {year}, {category.lower()}"
+            shown = f"IEA ({references.escape(where)})"
             record_id = "iea"
         if record_id in self.cited:
             return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"

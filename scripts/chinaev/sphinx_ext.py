@@ -227,7 +227,7 @@ def _check_assets(app: Sphinx, pagename: str, templatename: str, context: dict, 
 
 def _add_static(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
-    app.add_css_file("chinaev.css")
+    app.add_css_file("chinaev-cards.css")
 
 
 def setup(app: Sphinx) -> dict:
