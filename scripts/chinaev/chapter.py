@@ -215,8 +215,11 @@ class Chapter:
         shown = f"`{record_id}`"
         if record_id.startswith("iea:"):
             # region|category|parameter|mode|powertrain|year, as words a reader can follow
-            region, category, parameter, mode, powertrain, year = record_id[4:].split("|")
-            where = f"{region}, {parameter}, {mode}, {powertrain}, {year}, {category.lower()}"
+            parts = record_id[4:].split("|")
+            if len(parts) == 6:
+                region, category, parameter, mode, powertrain, year = parts
+                parts = [region, parameter, mode, powertrain, year, category.lower()]
+            where = ", ".join(parts)
             shown = f"IEA ({references.escape(where)})"
             record_id = "iea"
         if record_id in self.cited:
