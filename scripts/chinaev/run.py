@@ -356,6 +356,10 @@ def fingerprint_parts(
     for module in sorted(modules):
         path = CODE_DIR / module
         add(f"module {module}", path.read_bytes() if path.is_file() else b"<missing>")
+    # Files shipped with the code (the map's geometry) shape outputs too.
+    for asset in sorted((CODE_DIR / "data").glob("*")):
+        if asset.is_file():
+            add(f"asset {asset.name}", asset.read_bytes())
     add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
     descriptor = _descriptor_path(datapackage)
     whole = read is None or bool(parameters.get("as_of"))
