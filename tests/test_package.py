@@ -148,3 +148,66 @@ def test_derived_inputs_are_a_long_table_with_declared_keys(tmp_path):
     report = FrictionlessPackage(str(package / "datapackage.json")).validate()
     errors = [e for task in report.tasks for e in task.errors]
     assert [e.type for e in errors] == ["foreign-key"], errors
+
+
+# The scope a figure's subject implies, by entity type. Associations, research bodies and
+# people only state or compile numbers (reporter_entity_id): no figure is about them.
+SCOPE_OF_SUBJECT = {
+    "country": "national",
+    "place": "subnational",  # province, city, industrial zone
+    "facility": "subnational",  # port, plant
+    "company": "company",
+    "group": "company",  # a group of companies or brands
+    "product": "product",
+    "international-body": "international",
+}
+# Only an organisation can state a figure about itself (its own target or spending).
+SELF_REPORTING = {"company", "government-body"}
+# Things that cannot state a number: a reporter is never one of these.
+NOT_REPORTERS = {"country", "place", "facility", "product", "group"}
+
+
+def subject_and_reporter_problems(pkg) -> list[str]:
+    entities = pkg.entities.set_index("entity_id")
+    problems = []
+    for _, figure in pkg.figures.iterrows():
+        name, subject = figure["figure_id"], entities.loc[figure["entity_id"]]
+        if subject["type"] == "government-body":  # a national government, or the EU
+            expected = "national" if subject["country"] else "international"
+        else:
+            expected = SCOPE_OF_SUBJECT.get(subject["type"], f"none (a {subject['type']})")
+        if figure["scope"] != expected:
+            problems.append(f"{name}: scope {figure['scope']}, subject implies {expected}")
+        if expected in ("national", "subnational") and figure["geography"] != subject["country"]:
+            problems.append(f"{name}: geography {figure['geography']} is not its subject's country")
+        reporter = figure["reporter_entity_id"]
+        if not reporter:
+            continue
+        kind = entities.loc[reporter, "type"]
+        if kind in NOT_REPORTERS:
+            problems.append(f"{name}: reporter {reporter} is a {kind}, which states nothing")
+        if reporter == figure["entity_id"] and kind not in SELF_REPORTING:
+            problems.append(f"{name}: reporter and subject are both {reporter}")
+    return problems
+
+
+def test_figures_scope_follows_the_subject_and_reporters_are_not_subjects(tmp_path):
+    pkg = load(DATAPACKAGE)
+    assert subject_and_reporter_problems(pkg) == []
+    # The cases that prompted the split: a port's exports are sub-national, counted by
+    # customs; CAAM's export counts are national totals about China, reported by CAAM.
+    horgos = pkg.figures[pkg.figures["entity_id"] == "horgos-port"]
+    assert len(horgos) >= 2 and set(horgos["scope"]) == {"subnational"}
+    assert set(horgos["reporter_entity_id"]) == {"horgos-customs"}
+    caam = pkg.figures[pkg.figures["reporter_entity_id"] == "caam"]
+    assert len(caam) >= 2 and set(caam["entity_id"]) == {"china"}
+    assert set(caam["scope"]) == {"national"}
+    # The check catches the old mixing and a port marked national.
+    package = copy_package(tmp_path)
+    edit_row(package, "figures", "figure_id", horgos["figure_id"].iloc[0], scope="national")
+    edit_row(package, "figures", "figure_id", caam["figure_id"].iloc[0], entity_id="caam")
+    found = subject_and_reporter_problems(load(package))
+    assert len(found) == 3, found
+    assert any("scope national, subject implies subnational" in p for p in found), found
+    assert any("subject implies none (a association)" in p for p in found), found
+    assert any("reporter and subject are both caam" in p for p in found), found

@@ -101,8 +101,11 @@ def index_frame(
     rows = []
     for _, record in package.figures.iterrows():
         what = metrics.get(record["metric"], record["metric"]).rstrip(".")
-        if record["entity_id"] in entities.index:
+        if record["entity_id"] in entities.index:  # the subject: what the figure is about
             what = f"{what}: {entities[record['entity_id']]}"
+        reporter = record.get("reporter_entity_id", "")  # who the source credits with it
+        if reporter and reporter != record["entity_id"] and reporter in entities.index:
+            what = f"{what}; reported by {entities[reporter]}"
         rows.append(
             {
                 "What": what,
