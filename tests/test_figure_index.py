@@ -87,3 +87,97 @@ def test_bundle_gives_html_an_offline_table_and_latex_plain_tables(index):
     assert f":widths: {' '.join(map(str, figure_index.PDF_WIDTHS))}" in plain
     assert plain.count(":class: longtable") == plain.count("```{table}")  # breaks across pages
     assert "| Derived from: " in plain and "| nearly 26 million vehicles |" in plain
+
+
+def check_figure_index_offline(browser, url: str) -> dict:
+    """Open the built figure index with every outside request blocked; search and sort.
+
+    Returns what a reader would see: entry counts, the rows left by a search, and the
+    order of the hidden value and period columns after clicking each header's sort icon."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    blocked, errors = [], []
+    local = ("file:", "blob:", "data:", url.rsplit("/", 1)[0])
+
+    def route(request_route):
+        if request_route.request.url.startswith(local):
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    table = f"#{figure_index.TABLE_ID}"
+    result = {}
+    try:
+        page.goto(url)
+        page.wait_for_selector(f"{table}.dataTable", timeout=30_000)
+        result["info"] = page.inner_text(".dt-info")
+        page.fill(".dt-search input", "Horgos")
+        page.wait_for_function("document.querySelector('.dt-info').innerText.includes('filtered')")
+        result["searched"] = page.eval_on_selector_all(
+            f"{table} tbody tr", "rows => rows.map(r => r.innerText)"
+        )
+        result["searched_info"] = page.inner_text(".dt-info")
+        page.fill(".dt-search input", "")
+        rows = f"""async () => {{
+            const {{ jQuery: $ }} = await window.{_itables_global()};
+            return $('{table}').DataTable().rows({{order: 'applied'}}).data().toArray(); }}"""
+        hidden = len(figure_index.COLUMNS)
+
+        def number(cell):
+            return cell[1] if isinstance(cell, list) else cell
+
+        for label, column, key in (("value", 2, hidden), ("period", 4, hidden + 1)):
+            page.click(f"{table} thead th:nth-child({column}) span.dt-column-order")
+            page.wait_for_timeout(200)
+            result[f"{label}_ascending"] = [number(r[key]) for r in page.evaluate(rows)]
+            page.click(f"{table} thead th:nth-child({column}) span.dt-column-order")
+            page.wait_for_timeout(200)
+            result[f"{label}_descending"] = [number(r[key]) for r in page.evaluate(rows)]
+        result["first_link"] = page.get_attribute(f"{table} tbody a", "href")
+    finally:
+        page.close()
+    result["blocked"], result["errors"] = blocked, errors
+    return result
+
+
+def _itables_global() -> str:
+    from itables import javascript
+
+    return javascript._itables_underscore_version()
+
+
+@pytest.mark.slow
+def test_figure_index_searches_and_sorts_offline(built_real_book, chromium, package):
+    page = built_real_book.html / "figure-index.html"
+    html = page.read_text(encoding="utf-8")
+    assert not re.findall(r"""<script[^>]+src=["']?(?:https?:)?//""", html)
+    seen = check_figure_index_offline(chromium, page.as_uri())
+    assert seen["blocked"] == [] and seen["errors"] == []
+    total = len(package.figures) + len(package.derived)
+    assert f"of {total:,} entries" in seen["info"]
+    index = index_frame(package)
+    matches = index[figure_index.COLUMNS].apply(
+        lambda row: row.str.contains("horgos", case=False).any(), axis=1
+    )
+    assert 0 < len(seen["searched"]) == matches.sum() < total
+    assert all("Horgos" in row for row in seen["searched"])
+    assert f"filtered from {total:,} total entries" in seen["searched_info"]
+    assert seen["value_ascending"] == sorted(seen["value_ascending"])
+    assert seen["value_descending"] == sorted(seen["value_ascending"], reverse=True)
+    assert seen["period_ascending"] == sorted(seen["period_ascending"])
+    assert seen["period_descending"] == sorted(seen["period_ascending"], reverse=True)
+    assert re.fullmatch(r"references\.html#ref-[a-z0-9-]+", seen["first_link"])
+
+
+@pytest.mark.slow
+def test_pdf_gets_the_plain_figure_index_not_the_html(built_real_book):
+    import subprocess
+
+    text = subprocess.run(
+        ["pdftotext", str(built_real_book.pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Figures and derived figures in" in text
+    assert "Loading ITables" not in text and "entries per page" not in text
