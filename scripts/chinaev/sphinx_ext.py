@@ -41,6 +41,7 @@ DATA_DIR = "data"  # in the HTML output: per-page CSVs and the package zip
 PACKAGE_ZIP = "chinaev-datapackage.zip"
 PDF_NAME = "book.pdf"
 KEY_CLASS = "chinaev-key"
+DOC_CLASS = "chinaev-doc"  # the page a glued value comes from, when not this one
 # A fixed time for every member of the zip, so the same package gives the same bytes.
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
@@ -51,8 +52,9 @@ def _record_key(text: str) -> str:
     return key.rsplit(":", 1)[0] if ":" in key else key
 
 
-def _keyed(found: list, key: str) -> list:
-    return [nodes.inline("", "", *found, classes=[KEY_CLASS, f"{KEY_CLASS}--{key}"])]
+def _keyed(found: list, key: str, doc: str = "") -> list:
+    classes = [KEY_CLASS, f"{KEY_CLASS}--{key}"] + ([f"{DOC_CLASS}--{doc}"] if doc else [])
+    return [nodes.inline("", "", *found, classes=classes)]
 
 
 class KeyedPasteText(PasteTextRole):
@@ -71,17 +73,23 @@ class KeyPendingGlue(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         for node in list(self.document.findall(PendingGlueReference)):
             if node.gtype == "text" and KEY_CLASS not in node.parent.get("classes", []):
-                node.replace_self(_keyed([node.deepcopy()], node.key))
+                node.replace_self(_keyed([node.deepcopy()], node.key, node.refdoc))
+
+
+_METADATA: dict = {}
 
 
 def _notebook_metadata(app: Sphinx, docname: str) -> tuple[Path, dict]:
     path = Path(app.env.doc2path(docname))
-    if path.suffix != ".ipynb":
+    if path.suffix != ".ipynb" or not path.is_file():
         return path, {}
-    try:
-        return path, json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-    except (OSError, ValueError):
-        return path, {}
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _METADATA:
+        try:
+            _METADATA[key] = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError):
+            _METADATA[key] = {}
+    return path, _METADATA[key]
 
 
 _PACKAGES: dict = {}
@@ -100,6 +108,12 @@ def _package_for(app: Sphinx, docname: str):
     return _PACKAGES[key]
 
 
+def _phrases(app: Sphinx, docname: str) -> dict[str, list[str]]:
+    """Glued phrases a chapter worked out from records (reads.py), by key."""
+    _, metadata = _notebook_metadata(app, docname)
+    return (metadata.get("chinaev", {}).get("reads") or {}).get("phrases", {})
+
+
 def _relative(docname: str, target: str) -> str:
     return "../" * docname.count("/") + target
 
@@ -113,18 +127,19 @@ class SourceCards(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         docname = self.env.docname
         package = _package_for(self.app, docname)
-        _, metadata = _notebook_metadata(self.app, docname)
-        phrases = (metadata.get("chinaev", {}).get("reads") or {}).get("phrases", {})
         count = 0
         for node in list(self.document.findall(nodes.inline)):
             classes = node.get("classes", [])
             if KEY_CLASS not in classes:
                 continue
             key = next(c for c in classes if c.startswith(f"{KEY_CLASS}--"))[len(KEY_CLASS) + 2 :]
+            source = next((c for c in classes if c.startswith(f"{DOC_CLASS}--")), "")
+            source_doc = source[len(DOC_CLASS) + 2 :] or docname
             shown = node.astext()
             inner = None
             if package is not None:
                 inner = cards.card(package, key)
+                phrases = _phrases(self.app, source_doc)
                 if inner is None and key in phrases and any(c.isdigit() for c in shown):
                     inner = cards.phrase_card(package, phrases[key])
             if inner is None or not shown.strip():
