@@ -98,6 +98,9 @@ def frozen_code(tmp_path, monkeypatch) -> Path:
     copy.mkdir()
     for module in run.CODE_DIR.glob("*.py"):
         shutil.copy2(module, copy)
+    # Files shipped with the code are fingerprinted too (the worker process that
+    # executes a chapter fingerprints the real folder, so the copy must match it).
+    shutil.copytree(run.CODE_DIR / "data", copy / "data")
     monkeypatch.setattr(run, "CODE_DIR", copy)
     return copy
 
@@ -197,11 +200,12 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     assert read["records"] == ["china_vehicle_exports_2025_05"]
     assert read["iea"][0]["region"] == "China" and "chapter" in read["modules"]
     # `other` now reads a different figure: its record changes on its next run.
-    parameters = nbformat.read(book / "other.ipynb", as_version=4)
-    parameters.cells[1].source = parameters.cells[1].source.replace(
-        "china_vehicle_exports_2025_05", "horgos_vehicle_exports_2024"
-    )
-    nbformat.write(parameters, book / "other.ipynb")
+    edited = nbformat.read(book / "other.ipynb", as_version=4)
+    for cell in edited.cells:  # its parameter and the prose that cites it
+        cell.source = cell.source.replace(
+            "china_vehicle_exports_2025_05", "horgos_vehicle_exports_2024"
+        )
+    nbformat.write(edited, book / "other.ipynb")
     run_chapters(["other"], datapackage=descriptor, book_dir=book)
     assert run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book) == [
         f"{name}: skipped, nothing it reads changed -> {book / name}.ipynb"
