@@ -184,7 +184,8 @@ class Chapter:
         blocks = []
         for number, record_id in enumerate(self.cited, start=1):
             if record_id == "iea":
-                body = f"IEA data: {self._source_label('iea-gevo-2024')}, resource `iea`."
+                label = self._source_label(self.package.iea_source_id)
+                body = f"IEA data: {label}, resource `iea`."
             else:
                 record = self.package.record(record_id)
                 body = (

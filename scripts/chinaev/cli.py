@@ -22,7 +22,9 @@ def _print_problems(problems) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from chinaev.validate import validate_package
 
-    result = validate_package(Path(args.path), seeds=Path(args.seeds) if args.seeds else None)
+    result = validate_package(
+        Path(args.path), seeds=Path(args.seeds) if args.seeds else None, engine=args.engine
+    )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if result.problems:
@@ -36,15 +38,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_import_iea(args: argparse.Namespace) -> int:
     from chinaev.iea import import_iea
 
-    report = import_iea(
-        Path(args.source),
-        Path(args.datapackage),
-        skip_unmapped=args.skip_unmapped,
-        edition=args.edition,
-    )
-    print(report.summary())
+    report = import_iea(Path(args.source), Path(args.datapackage), edition=args.edition)
+    for line in report.lines():
+        print(line)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.problems:
         _print_problems(report.problems)
+        print(
+            f"{len(report.problems)} problem(s): nothing written, {report.output} left as it was",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -97,6 +101,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", help="folder of source texts (default: $CHINAEV_SEEDS or ../shared/seeds)"
     )
+    p.add_argument(
+        "--engine",
+        choices=("auto", "fast", "frictionless"),
+        default="auto",
+        help="who checks the Table Schemas: auto (default) sends data files of 512 KB or "
+        "more to the DuckDB fast path and the rest to frictionless-py; the problems are the same",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -104,11 +115,6 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("source", help="the IEA CSV download")
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
-    p.add_argument(
-        "--skip-unmapped",
-        action="store_true",
-        help="write the rows that map even if others do not (problems are still printed, exit 1)",
-    )
     p.add_argument("--edition", help="edition label, e.g. GEVO-2025 (default: year in file name)")
     p.set_defaults(func=cmd_import_iea)
 
