@@ -221,6 +221,12 @@ class Chapter:
         inferred = ", date inferred" if source["date_inferred"] else ""
         return f"*{source['title']}* ({who}, {dated}{inferred}; file `{source['file']}`)"
 
+    def iea_credit(self) -> str:
+        """Chart credit for the IEA edition in the package, e.g. 'IEA Global EV Outlook 2024
+        (CC BY 4.0)'; chapters should use it rather than type the edition."""
+        year = self.package.iea_source_id.rsplit("-", 1)[-1]
+        return f"IEA Global EV Outlook {year} (CC BY 4.0)"
+
     def cite_iea(self) -> str:
         """Markdown link to the IEA entry of the sources list."""
         if "iea" not in self.cited:

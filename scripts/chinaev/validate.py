@@ -17,7 +17,7 @@ from pathlib import Path
 from chinaev import paths
 from chinaev.derive import stale_rows
 from chinaev.numbers import close, parse_as_written
-from chinaev.package import package_dir, read_descriptor, read_rows
+from chinaev.package import iea_source_id, package_dir, read_descriptor, read_rows
 from chinaev.problems import Problem, UserError
 from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
 
@@ -77,6 +77,7 @@ def validate_package(
         check_quoted_records,
         check_events_and_periods,
         check_derived,
+        check_iea_edition,
     ):
         result.problems += list(check(folder, tables, texts))
     result.problems = sorted(set(result.problems), key=_order)
@@ -476,6 +477,40 @@ def check_events_and_periods(folder, tables, texts) -> Iterator[Problem]:
     for line, row in enumerate(tables.get("events", []), start=2):
         if row.get("value") and not row.get("unit"):
             yield Problem("events", line, "unit", "an event value needs a unit")
+
+
+def check_iea_edition(folder, tables, texts) -> Iterator[Problem]:
+    """The iea resource names its edition's row in sources (`source_id`), and it is there."""
+    if "iea" not in tables:
+        return
+    source_id = iea_source_id(read_descriptor(folder))
+    sources = {row.get("source_id"): row for row in tables.get("sources", [])}
+    if not source_id:
+        yield Problem(
+            "datapackage.json",
+            None,
+            "source_id",
+            "the iea resource does not name its sources row (source_id); `chinaev import-iea` "
+            "sets it",
+        )
+    elif source_id not in sources:
+        yield Problem(
+            "datapackage.json",
+            None,
+            "source_id",
+            f"the iea resource's source_id {source_id!r} is not a row of sources",
+        )
+    else:
+        editions = {row.get("edition") for row in tables["iea"]} - {""}
+        year = source_id.rsplit("-", 1)[-1]
+        wrong = sorted(e for e in editions if not str(e).endswith(year))
+        if wrong:
+            yield Problem(
+                "iea",
+                None,
+                "edition",
+                f"edition {', '.join(wrong)} does not match the resource's source_id {source_id}",
+            )
 
 
 def check_derived(folder, tables, texts) -> Iterator[Problem]:
