@@ -77,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=Path(args.output_dir) if args.output_dir else None,
         book_dir=Path(args.book_dir) if args.book_dir else None,
         force=args.force,
+        derive=not args.no_derive,
     )
     for line in results:
         print(line)
@@ -87,8 +88,31 @@ def cmd_build(args: argparse.Namespace) -> int:
     from chinaev.build import build_book
 
     builders = [b for b, wanted in (("html", args.html), ("pdf", args.pdf)) if wanted]
-    for output in build_book(builders or ["html", "pdf"]):
-        print(output)
+    builders = builders or ["html", "pdf"]
+    if not args.book_dir:
+        output = Path(args.output_dir) if args.output_dir else None
+        for line in build_book(builders, output=output):
+            print(line)
+        return 0
+    import os
+    import tempfile
+
+    from chinaev.build import overlay_book
+    from chinaev.run import BOOK_DIR_ENV
+
+    chapters = Path(args.book_dir)
+    if not chapters.is_dir():
+        raise UserError(f"{chapters}: no such folder")
+    output = Path(args.output_dir) if args.output_dir else chapters / "_build"
+    if (chapters / "_toc.yml").exists():  # a whole book
+        lines = build_book(builders, book_dir=chapters, output=output)
+    else:  # chapters re-run elsewhere, built into the rest of the book
+        with tempfile.TemporaryDirectory(prefix="chinaev-book-") as work:
+            base = os.environ.get(BOOK_DIR_ENV) or None
+            book = overlay_book(chapters, Path(work), base=Path(base) if base else None)
+            lines = build_book(builders, book_dir=book, output=output)
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -136,11 +160,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="execute even chapters whose inputs are unchanged since their last run",
     )
+    p.add_argument(
+        "--no-derive",
+        action="store_true",
+        help="refuse to run when derived figures are stale, instead of re-deriving them",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("build", help="build the book with jupyter-book")
     p.add_argument("--html", action="store_true")
     p.add_argument("--pdf", action="store_true")
+    p.add_argument(
+        "--book-dir",
+        help="build the chapter notebooks in this folder (e.g. a `chinaev run --output-dir`) "
+        "in place of the book's own; a folder with its own _toc.yml is built as it is",
+    )
+    p.add_argument(
+        "--output-dir",
+        help="write html/ and pdf/ here (default: _build, or BOOK_DIR/_build with --book-dir)",
+    )
     p.set_defaults(func=cmd_build)
     return top
 

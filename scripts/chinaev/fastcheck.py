@@ -252,10 +252,7 @@ class _Table:
             ok, typed = field.sql()
             select += [field.column, f"{ok} AS {field.ok}", f"{typed} AS {field.typed}"]
         con.execute(f"CREATE TEMP TABLE {raw} AS SELECT * FROM {source}")
-        con.execute(
-            f"CREATE TEMP TABLE {self.table} AS SELECT {', '.join(select)} "
-            f"FROM {raw}"
-        )
+        con.execute(f"CREATE TEMP TABLE {self.table} AS SELECT {', '.join(select)} FROM {raw}")
         con.execute(f"DROP TABLE {raw}")
         self.rows = con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
 
