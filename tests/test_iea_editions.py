@@ -177,6 +177,7 @@ def test_derived_figures_follow_the_revision(imported):
     assert derived["iea_china_ev_car_sales_2023"]["formula"] == "5500000 + 2700000"
 
 
+@pytest.mark.slow
 def test_the_package_validates_and_a_chapter_runs_on_it(imported, tmp_path, capsys):
     seeds_dir()
     _, package, _, _ = imported

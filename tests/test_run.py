@@ -79,7 +79,8 @@ STALE_BY_MAY = [  # derived figures computed from china_vehicle_exports_2025_05
 ]
 
 
-def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
+@pytest.mark.slow
+def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path, frozen_code):
     book, descriptor = make_project(tmp_path / "project", "figure")
     lines = run_chapters(
         ["figure"],
@@ -101,6 +102,22 @@ def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
     assert "china_vehicle_exports_2025_05: 551\n" in stdout_of(notebook)
     assert leftovers(book) == []
 
+    # No volatile metadata, and the fingerprint of what it was made from.
+    assert set(notebook.metadata.papermill) <= {"default_parameters", "parameters", "version"}
+    for cell in notebook.cells:
+        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
+    assert injected_cell(notebook).id == "injected-parameters"
+    parameters = notebook.metadata.papermill.parameters
+    assert parameters == {
+        "datapackage": "../datapackage/datapackage.json",
+        "as_of": "2025-06-30",
+        "scale": 1000,
+    }
+    # Executing does not change the fingerprint: the next run can compare it.
+    assert notebook.metadata.chinaev.fingerprint == chapter_fingerprint(
+        book / "figure.ipynb", descriptor, parameters
+    )
+
 
 @pytest.fixture
 def frozen_code(tmp_path, monkeypatch) -> Path:
@@ -113,25 +130,7 @@ def frozen_code(tmp_path, monkeypatch) -> Path:
     return copy
 
 
-def test_executed_notebook_has_no_volatile_metadata_and_records_its_fingerprint(
-    tmp_path, frozen_code
-):
-    book, descriptor = make_project(tmp_path / "project", "figure")
-    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
-
-    notebook = nbformat.read(book / "figure.ipynb", as_version=4)
-    assert set(notebook.metadata.papermill) <= {"default_parameters", "parameters", "version"}
-    for cell in notebook.cells:
-        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
-    assert injected_cell(notebook).id == "injected-parameters"
-    parameters = notebook.metadata.papermill.parameters
-    assert parameters == {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
-    # Executing does not change the fingerprint: the next run can compare it.
-    assert notebook.metadata.chinaev.fingerprint == chapter_fingerprint(
-        book / "figure.ipynb", descriptor, parameters
-    )
-
-
+@pytest.mark.slow
 def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure")
     out = tmp_path / "out"  # outside the project: the data path is absolute
@@ -149,6 +148,7 @@ def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     assert sha256(book / "figure.ipynb") == in_place
 
 
+@pytest.mark.slow
 def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure", "fails")
     previous_fails = (book / "fails.ipynb").read_bytes()
@@ -178,6 +178,7 @@ def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tm
     assert leftovers(book) == []
 
 
+@pytest.mark.slow
 def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure")
     first = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
@@ -209,6 +210,7 @@ def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     assert "china_vehicle_exports_2025_05: 561,000\n" in output
 
 
+@pytest.mark.slow
 def test_two_jobs_run_two_chapters_at_the_same_time(tmp_path):
     book, descriptor = make_project(
         tmp_path / "project", ("meet-a", "rendezvous"), ("meet-b", "rendezvous")
@@ -303,6 +305,7 @@ def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path, frozen_code
     assert chapter_fingerprint(path, descriptor, parameters) != base
 
 
+@pytest.mark.slow
 def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path, monkeypatch, capsys):
     book, descriptor = make_project(tmp_path / "project", "figure", "fails")
     monkeypatch.setenv(BOOK_DIR_ENV, str(book))

@@ -1,5 +1,8 @@
 """`chinaev validate` on bad input: one line per problem naming resource, row and field,
-exit code 1, and never a traceback."""
+exit code 1, and never a traceback.
+
+The CLI is called in-process (`cli.main` returns the exit code, stdout and stderr are
+captured); one test runs the installed `chinaev` script as a subprocess."""
 
 from __future__ import annotations
 
@@ -36,9 +39,15 @@ def package(tmp_path):
 
 def test_the_real_package_is_valid():
     seeds_dir()
-    result = run_cli("validate")
+    result = run_cli("validate")  # the installed script, in its own process
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid:")
+
+
+@pytest.mark.parametrize("engine", ["fast", "frictionless"])
+def test_both_engines_report_the_same_problems(package, engine):
+    line = edit_row(package, "figures", "figure_id", FIG, value="five hundred")
+    assert_reports(validate(package, "--engine", engine), "figures", line, "value", "type-error")
 
 
 def test_wrong_type(package):
