@@ -237,6 +237,7 @@ class _Table:
     def __init__(self, con, name: str, path: Path, schema):
         self.con = con
         self.table = _quote(f"r_{name}")
+        self.name = name
         raw = _quote(f"raw_{name}")
         self.fields = [_Field(spec, schema, i) for i, spec in enumerate(schema.fields, start=1)]
         self.schema = schema
@@ -416,63 +417,102 @@ def _as_text(value) -> str:
 
 
 def check_resource(
-    folder: Path, descriptor: dict, name: str, *, limit_errors: int = LIMIT_ERRORS
+    folder: Path,
+    descriptor: dict,
+    name: str,
+    *,
+    limit_errors: int = LIMIT_ERRORS,
+    checker: Checker | None = None,
 ) -> list[Problem] | None:
     """Problems in one resource of the package, as frictionless reports them.
 
     Returns None when the fast path cannot judge the resource (see the module
-    docstring); the caller then validates it with frictionless.
+    docstring); the caller then validates it with frictionless. Pass a Checker to
+    share one DuckDB database (and the tables foreign keys read) across resources.
     """
-    errors = check_resource_errors(folder, descriptor, name, limit_errors=limit_errors)
+    errors = check_resource_errors(
+        folder, descriptor, name, limit_errors=limit_errors, checker=checker
+    )
     if errors is None:
         return None
     return [error.problem(name) for error in errors]
 
 
 def check_resource_errors(
-    folder: Path, descriptor: dict, name: str, *, limit_errors: int = LIMIT_ERRORS
+    folder: Path,
+    descriptor: dict,
+    name: str,
+    *,
+    limit_errors: int = LIMIT_ERRORS,
+    checker: Checker | None = None,
 ) -> list[FastError] | None:
-    import duckdb
+    if checker is not None:
+        return checker.errors(name, limit_errors)
+    with Checker(folder, descriptor) as own:
+        return own.errors(name, limit_errors)
 
-    resources = {r.get("name"): r for r in descriptor.get("resources", [])}
-    resource = resources[name]
-    schema = _schema_of(resource, folder)
-    path = folder / resource["path"]
-    names = [field.name for field in schema.fields]
-    if not _fast_path_possible(resource, path, names):
-        return None
-    con = duckdb.connect()
-    try:
-        try:
-            table = _Table(con, name, path, schema)
-        except duckdb.Error:
-            return None  # ragged rows, bad quoting, not UTF-8: frictionless says what
-        if not all(field.supported() for field in table.fields):
-            return None
-        if table.rows != _count_records(path) or table.blank_rows():
-            return None  # quoted line breaks, blank lines or rows
-        errors = table.cell_errors() + table.unique_errors() + table.primary_key_errors()
-        for position, fk in enumerate(schema.foreign_keys or [], start=1):
-            target = fk["reference"].get("resource", "") or name
-            if target == name:
-                reference = table
-            elif target in resources:
-                ref_schema = _schema_of(resources[target], folder)
-                ref_path = folder / resources[target]["path"]
-                if not _fast_path_possible(resources[target], ref_path, ref_schema.field_names):
-                    return None
+
+class Checker:
+    """One DuckDB database for a package: each table is read and typed once."""
+
+    def __init__(self, folder: Path, descriptor: dict):
+        import duckdb
+
+        self.folder = Path(folder)
+        self.resources = {r.get("name"): r for r in descriptor.get("resources", [])}
+        self.con = duckdb.connect()
+        self.tables: dict[str, _Table | None] = {}
+        self.cells: dict[str, list[FastError]] = {}
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def table(self, name: str) -> _Table | None:
+        """The resource read and typed (its doubtful cells read by frictionless), or None."""
+        import duckdb
+
+        if name not in self.tables:
+            resource = self.resources[name]
+            schema = _schema_of(resource, self.folder)
+            path = self.folder / resource["path"]
+            table = None
+            if _fast_path_possible(resource, path, schema.field_names):
                 try:
-                    reference = _Table(con, target, ref_path, ref_schema)
+                    table = _Table(self.con, name, path, schema)
                 except duckdb.Error:
-                    return None
-                reference.cell_errors()  # typed values as frictionless reads them
-            else:
+                    table = None  # ragged rows, bad quoting, not UTF-8: frictionless says
+                if table is not None and (
+                    not all(field.supported() for field in table.fields)
+                    or table.rows != _count_records(path)
+                    or table.blank_rows()
+                ):
+                    table = None  # quoted line breaks, blank lines or rows, other types
+                if table is not None:
+                    self.cells[name] = table.cell_errors()
+            self.tables[name] = table
+        return self.tables[name]
+
+    def errors(self, name: str, limit_errors: int = LIMIT_ERRORS) -> list[FastError] | None:
+        table = self.table(name)
+        if table is None:
+            return None
+        errors = self.cells[name] + table.unique_errors() + table.primary_key_errors()
+        for position, fk in enumerate(table.schema.foreign_keys or [], start=1):
+            target = fk["reference"].get("resource", "") or name
+            if target not in self.resources:
                 continue  # frictionless skips a reference to a resource it does not have
+            reference = self.table(target)
+            if reference is None:
+                return None
             errors += table.foreign_key_errors(reference, fk, position)
-    finally:
-        con.close()
-    errors.sort(key=lambda error: error.order)
-    return errors[:limit_errors]
+        errors.sort(key=lambda error: error.order)
+        return errors[:limit_errors]
 
 
 def frictionless_errors(folder: Path, descriptor_path: Path, name: str) -> list[FastError]:

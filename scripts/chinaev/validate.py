@@ -134,12 +134,13 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
         return [Problem("datapackage.json", None, None, f"frictionless cannot read it: {error}")]
     descriptor = read_descriptor(folder)
     problems = []
+    checker = fastcheck.Checker(folder, descriptor)
     for resource in package.resources:
         data = folder / str(resource.path or "")
         large = data.is_file() and data.stat().st_size >= FAST_BYTES
         found = None
         if engine == "fast" or large:
-            found = fastcheck.check_resource(folder, descriptor, resource.name)
+            found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
             if found is None and notes is not None:
                 notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
         if found is None:
@@ -151,6 +152,7 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
                 for error in task.errors
             ] + [_frictionless_problem("datapackage.json", error) for error in report.errors]
         problems += found
+    checker.close()
     return problems
 
 
