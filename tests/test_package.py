@@ -108,6 +108,43 @@ def test_the_readme_pandas_recipe_loads_every_resource():
     readme = (ROOT / "datapackage" / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
     recipe = next(b for b in blocks if "pd.read_csv" in b)
-    check = recipe + "\nassert len(tables) == 12 and all(len(t) for t in tables.values())\n"
+    check = recipe + (
+        "\nresources = json.load(open('datapackage/datapackage.json'))['resources']"
+        "\nassert len(tables) == len(resources) and all(len(t) for t in tables.values())"
+        "\nfigures = tables['figures']"
+        "\nassert str(figures['value'].dtype) == 'float64', figures['value'].dtype"
+        "\nassert str(figures['period_start'].dtype).startswith('datetime64')"
+        "\nassert str(tables['sources']['date_inferred'].dtype) == 'boolean'\n"
+    )
     result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_package_carries_its_citation_and_licence():
+    # The package is meant to travel alone: it holds copies of the top-level files.
+    for name in ("CITATION.cff", "LICENSE-DATA.md"):
+        top = (ROOT / name).read_text(encoding="utf-8")
+        assert (ROOT / "datapackage" / name).read_text(encoding="utf-8") == top, name
+
+
+def test_derived_inputs_are_a_long_table_with_declared_keys(tmp_path):
+    from frictionless import Package as FrictionlessPackage
+
+    from chinaev.derive import link_rows
+
+    package = copy_package(tmp_path)
+    links = link_rows(package)
+    derived = read_csv(package / "data" / "derived.csv")
+    assert len(links) == sum(len(row["inputs"].split(";")) for row in derived)
+    assert {link["input_kind"] for link in links} == {"figure", "derived", "iea"}
+    # A link to a figure that does not exist breaks a declared foreign key.
+    path = package / "data" / "derived_inputs.csv"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            f",figure,{links[0]['figure_id']},", ",figure,no_such_figure,", 1
+        ),
+        encoding="utf-8",
+    )
+    report = FrictionlessPackage(str(package / "datapackage.json")).validate()
+    errors = [e for task in report.tasks for e in task.errors]
+    assert [e.type for e in errors] == ["foreign-key"], errors

@@ -91,7 +91,7 @@ def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path, froz
     )
 
     assert len(lines) == 1
-    assert re.fullmatch(r"figure: executed in \d+\.\d s -> .*/book/figure\.ipynb", lines[0])
+    assert re.fullmatch(r"figure: executed in \d+\.\d s \(.*\) -> .*/book/figure\.ipynb", lines[0])
     notebook = nbformat.read(book / "figure.ipynb", as_version=4)
     source = injected_cell(notebook).source
     assert 'datapackage = "../datapackage/datapackage.json"' in source
@@ -186,7 +186,7 @@ def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     written = sha256(book / "figure.ipynb")
 
     again = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
-    assert again[0].startswith("figure: unchanged since its last run, skipped")
+    assert again[0].startswith("figure: skipped, nothing it reads changed")
     assert sha256(book / "figure.ipynb") == written
 
     forced = run_chapters(["figure"], datapackage=descriptor, book_dir=book, force=True)
@@ -208,6 +208,47 @@ def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     assert derived["china_nev_share_of_exports_2025_05"]["value"] == "37.7897"  # 100*212/561
     output = stdout_of(nbformat.read(book / "figure.ipynb", as_version=4))
     assert "china_vehicle_exports_2025_05: 561,000\n" in output
+
+
+@pytest.mark.slow
+def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, frozen_code):
+    # Two chapters: `cites` reads one exports figure and an IEA slice; `figure` reads
+    # the package without a record, so any data edit re-runs it.
+    book, descriptor = make_project(tmp_path / "project", "cites", ("other", "cites"))
+    run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book, jobs=1)
+    other = nbformat.read(book / "other.ipynb", as_version=4)
+    read = other.metadata.chinaev.reads
+    assert read["records"] == ["china_vehicle_exports_2025_05"]
+    assert read["iea"][0]["region"] == "China" and "chapter" in read["modules"]
+    # `other` now reads a different figure: its record changes on its next run.
+    parameters = nbformat.read(book / "other.ipynb", as_version=4)
+    parameters.cells[1].source = parameters.cells[1].source.replace(
+        "china_vehicle_exports_2025_05", "horgos_vehicle_exports_2024"
+    )
+    nbformat.write(parameters, book / "other.ipynb")
+    run_chapters(["other"], datapackage=descriptor, book_dir=book)
+    assert run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book) == [
+        f"{name}: skipped, nothing it reads changed -> {book / name}.ipynb"
+        for name in ("cites", "other")
+    ]
+
+    figures = descriptor.parent / "data" / "figures.csv"
+    figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
+    lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
+    # The edit made derived figures stale: they are re-derived first (see below).
+    assert lines[0].startswith("derived.csv: "), lines
+    lines = lines[1:]
+    assert lines[0].startswith("other: skipped, nothing it reads changed"), lines
+    assert re.match(
+        r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[1]
+    ), lines
+    assert "551,001" in (book / "cites.ipynb").read_text(encoding="utf-8")
+
+    # An edit to a module the chapters never import (the CLI) re-runs nothing.
+    assert all(
+        "skipped" in line
+        for line in run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
+    )
 
 
 @pytest.mark.slow
@@ -315,7 +356,9 @@ def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path, mo
     code = cli.main([*command, "figure", "-p", "scale", "2", "--as-of", "2025-06-30"])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert re.fullmatch(r"figure: executed in \d+\.\d s -> \S+/out/figure\.ipynb\n", printed.out)
+    assert re.fullmatch(
+        r"figure: executed in \d+\.\d s \(.*\) -> \S+/out/figure\.ipynb\n", printed.out
+    )
     notebook = nbformat.read(out / "figure.ipynb", as_version=4)
     assert "as_of: 2025-06-30; scale: 2 (int)" in stdout_of(notebook)
 

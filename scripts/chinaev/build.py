@@ -104,7 +104,15 @@ def _build_html(*, book_dir: Path, config: Path, toc: Path, output: Path, root: 
         if not (html / "index.html").exists():
             raise UserError(f"html build wrote no index.html; see {_show(log, root)}")
         _replace_dir(html, output / "html")
+    _pdf_beside_html(output)
     return f"html: {_show(output / 'html' / 'index.html', root)}"
+
+
+def _pdf_beside_html(output: Path) -> None:
+    """Every page links to `book.pdf` beside it: put the last good PDF there, if any."""
+    pdf, html = output / "pdf" / PDF_NAME, output / "html"
+    if pdf.is_file() and html.is_dir():
+        _replace_file(pdf, html / PDF_NAME)
 
 
 def _build_pdf(*, book_dir: Path, config: Path, toc: Path, output: Path, root: Path) -> str:
@@ -128,6 +136,7 @@ def _build_pdf(*, book_dir: Path, config: Path, toc: Path, output: Path, root: P
         # The log travels with the PDF so tests can check how this PDF was made.
         _replace_file(tex_log, destination / f"{TEX_STEM}.log")
         _replace_file(pdf, destination / PDF_NAME)
+    _pdf_beside_html(output)
     return f"pdf: {_show(destination / PDF_NAME, root)}"
 
 

@@ -19,8 +19,9 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from chinaev import charts, text
+from chinaev import charts, references, text
 from chinaev.package import Package, load, split_inputs
+from chinaev.reads import Reads
 
 
 def setup() -> None:
@@ -40,6 +41,8 @@ class Chapter:
     def open(cls, name: str, datapackage: str, as_of: str = "") -> Chapter:
         setup()
         chapter = cls(name, load(datapackage, as_of=as_of or None))
+        # Every lookup from here on is noted: `chinaev run` keeps the record (reads.py).
+        chapter.package.reads = Reads()
         # Number citations in reading order: the order of `cite_<id>` references in the
         # chapter's own markdown. `chinaev run` names the source file; nbval and plain
         # papermill run the chapter from its own folder.
@@ -65,7 +68,7 @@ class Chapter:
     def numbers(self, *record_ids: str) -> None:
         """Glue every figure or derived figure a section's prose refers to."""
         for record_id in record_ids:
-            is_derived = record_id in set(self.package.derived["derived_id"])
+            is_derived = record_id in set(self.package.tables["derived"]["derived_id"])
             (self.derived if is_derived else self.fig)(record_id)
 
     def when(self, key: str, record_ids: list[str], phrase) -> None:
@@ -73,6 +76,7 @@ class Chapter:
         exports rose or fell), or a plain 'not known' when, as of the chapter's date, a
         value it needs had not been published."""
         if all(self.has(i) for i in record_ids):
+            self.package.reads.phrase(key, record_ids)
             self._once(key, phrase(*(self.value(i) for i in record_ids)))
         else:
             self._once(key, f"(not known as of {self.package.as_of})")
@@ -152,7 +156,16 @@ class Chapter:
         category: str = "Historical",
     ) -> pd.DataFrame:
         """IEA rows as a chart-ready frame (year, powertrain, value, label); cites the IEA."""
-        data = self.package.iea
+        data = self.package.tables["iea"]
+        self.package.reads.iea_slice(
+            {
+                "region": region,
+                "parameter": parameter,
+                "mode": mode,
+                "category": category,
+                "powertrains": sorted(powertrains),
+            }
+        )
         rows = data[
             (data["region"] == region)
             & (data["parameter"] == parameter)
@@ -202,24 +215,25 @@ class Chapter:
     def _link(self, record_id: str) -> str:
         shown = f"`{record_id}`"
         if record_id.startswith("iea:"):
+            # region|category|parameter|mode|powertrain|year, as words a reader can follow
+            parts = record_id[4:].split("|")
+            if len(parts) == 6:
+                region, category, parameter, mode, powertrain, year = parts
+                parts = [region, parameter, mode, powertrain, year, category.lower()]
+            where = ", ".join(parts)
+            shown = f"IEA ({references.escape(where)})"
             record_id = "iea"
         if record_id in self.cited:
             return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
         return shown
 
     def _source_label(self, source_id: str) -> str:
-        source = self.package.source(source_id)
-        who = source["publisher"] or "publisher not stated"
-        when = source["published_date"]
-        dated = (
-            "undated"
-            if pd.isna(when)
-            else f"{when:%Y}"
-            if source["date_precision"] in ("year", "not_before")
-            else f"{when:%B %Y}"
-        )
-        inferred = ", date inferred" if source["date_inferred"] else ""
-        return f"*{source['title']}* ({who}, {dated}{inferred}; file `{source['file']}`)"
+        """A source named as readers know it, linked to its entry in the references."""
+        row = self.package.source(source_id).to_dict()
+        who = references._text(row.get("author")) or references._text(row.get("publisher"))
+        title = references.escape(row.get("title"))
+        named = f"{references.escape(who)}, *{title}*" if who else f"*{title}*"
+        return f"[{named}](#{references.anchor(source_id)})"
 
     def iea_credit(self) -> str:
         """Chart credit for the IEA edition in the package, e.g. 'IEA Global EV Outlook 2024
@@ -235,21 +249,22 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{record['quote']}”, "
-            f"{self._source_label(record['source_id'])}, paragraph {record['locator'][1:]}."
+            f"`{record['figure_id']}`: “{references.escape(record['quote'])}”, "
+            f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
-            corrections = self.package.corrections.set_index("correction_id")
+            corrections = self.package.tables["corrections"].set_index("correction_id")
+            self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {fix['correct_statement']}"
+                entry += f" *Correction:* {references.escape(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {record['note']} "
-            f"Computed as {record['formula']} from {inputs}."
+            f"`{record['derived_id']}` (derived): {references.escape(record['note'])} "
+            f"Computed as {references.escape(record['formula'])} from {inputs}."
         )
 
 

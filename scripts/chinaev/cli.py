@@ -78,6 +78,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         book_dir=Path(args.book_dir) if args.book_dir else None,
         force=args.force,
         derive=not args.no_derive,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     for line in results:
         print(line)

@@ -165,19 +165,81 @@ def stale_rows(path: Path | str) -> list[Problem]:
     return problems
 
 
+LINK_FIELDS = (
+    "derived_id",
+    "position",
+    "input_kind",
+    "figure_id",
+    "input_derived_id",
+    *IEA_KEY,
+)
+LINKS = "derived_inputs"
+
+
+def link_rows(path: Path | str) -> list[dict[str, str]]:
+    """`derived.inputs` as a long table, one input per row, with keys that can be declared:
+    a figure id, a derived id, or the IEA row's full key."""
+    figures = {row["figure_id"] for row in read_rows(path, "figures")}
+    links = []
+    for row in read_rows(path, "derived"):
+        for position, ref in enumerate(split_inputs(row["inputs"]), start=1):
+            link = dict.fromkeys(LINK_FIELDS, "")
+            link.update(derived_id=row["derived_id"], position=str(position))
+            if ref.startswith("iea:"):
+                link.update(
+                    input_kind="iea", **dict(zip(IEA_KEY, ref[4:].split("|"), strict=False))
+                )
+            elif ref in figures:
+                link.update(input_kind="figure", figure_id=ref)
+            else:
+                link.update(input_kind="derived", input_derived_id=ref)
+            links.append(link)
+    return links
+
+
+def stale_links(path: Path | str) -> list[Problem]:
+    """derived_inputs.csv must be `derived.inputs` written long (`chinaev derive` writes it)."""
+    folder = package_dir(path)
+    try:
+        target = folder / resource_descriptor(read_descriptor(folder), LINKS)["path"]
+    except UserError:
+        return [Problem(LINKS, None, None, "resource missing from datapackage.json")]
+    fresh = _csv_text(link_rows(folder), LINK_FIELDS)
+    stored = target.read_text(encoding="utf-8") if target.is_file() else ""
+    if stored == fresh:
+        return []
+    return [
+        Problem(LINKS, None, None, "stale: does not match derived.inputs; run `chinaev derive`")
+    ]
+
+
+def _csv_text(rows: list[dict[str, str]], fields) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
 def write_derived(path: Path | str, check: bool = False) -> bool:
-    """Recompute derived.csv; return whether it changed. Raises UserError on bad inputs."""
+    """Recompute derived.csv and derived_inputs.csv; return whether either changed.
+    Raises UserError on bad inputs."""
     folder = package_dir(path)
     rows, problems = recompute(folder)
     if problems:
         raise UserError("derived figures cannot be computed", problems)
-    target = folder / resource_descriptor(read_descriptor(folder), "derived")["path"]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    text = buffer.getvalue()
-    changed = target.read_text(encoding="utf-8") != text
-    if changed and not check:
-        write_text_atomically(target, text)
+    descriptor = read_descriptor(folder)
+    outputs = [
+        (folder / resource_descriptor(descriptor, "derived")["path"], _csv_text(rows, rows[0]))
+    ]
+    if any(r.get("name") == LINKS for r in descriptor.get("resources", [])):
+        target = folder / resource_descriptor(descriptor, LINKS)["path"]
+        outputs.append((target, _csv_text(link_rows(folder), LINK_FIELDS)))
+    changed = False
+    for target, text in outputs:
+        old = target.read_text(encoding="utf-8") if target.is_file() else None
+        if old != text:
+            changed = True
+            if not check:
+                write_text_atomically(target, text)
     return changed

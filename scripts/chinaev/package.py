@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from chinaev.problems import UserError
+from chinaev.reads import Reads
 
 RESOURCES = (
     "sources",
@@ -29,6 +30,7 @@ RESOURCES = (
     "destinations",
     "metrics",
     "iea",
+    "comparisons",
 )
 
 
@@ -115,10 +117,15 @@ class Package:
     tables: dict[str, pd.DataFrame]
     as_of: date | None = None
     left_out: dict[str, int] = field(default_factory=dict)
+    # Set by a chapter: notes what it reads (see reads.py). A whole table read through
+    # an attribute (`package.events`) counts as read in full.
+    reads: Reads | None = None
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
+            if self.__dict__.get("reads") is not None:
+                self.reads.table(name)
             return tables[name]
         raise AttributeError(name)
 
@@ -133,6 +140,8 @@ class Package:
 
     def record(self, record_id: str) -> pd.Series:
         """A figure or derived figure by id, whichever holds it."""
+        if self.reads is not None:
+            self.reads.record(record_id)
         for table, key in (("figures", "figure_id"), ("derived", "derived_id")):
             frame = self.tables[table]
             match = frame[frame[key] == record_id]
@@ -154,6 +163,8 @@ class Package:
         return True
 
     def source(self, source_id: str) -> pd.Series:
+        if self.reads is not None:
+            self.reads.source(source_id)
         return self.tables["sources"].set_index("source_id").loc[source_id]
 
 

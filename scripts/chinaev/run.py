@@ -14,9 +14,12 @@ find the book stale when the data changed; three things make that work:
 - A chapter is written with `os.replace` from a temporary file in the same
   folder: a chapter that fails leaves its previous good notebook untouched.
 
-`chapter_fingerprint` hashes everything an execution depends on and is stored
-in `metadata.chinaev.fingerprint`, ready for incremental re-runs (not used to
-skip chapters yet).
+`fingerprint_parts` hashes, one part at a time, what an execution depends on:
+the cells, the chinaev modules the chapter imported, the libraries that shape
+outputs, the parameters, and the rows of the data package the chapter read the
+last time it ran (reads.py). The parts and their digest are stored in
+`metadata.chinaev`; a chapter whose digest is unchanged is skipped, and one that
+runs is reported with the parts that changed ("figure x changed").
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import nbformat
 
-from chinaev import paths
+from chinaev import paths, reads
 from chinaev.problems import UserError
 
 CHAPTERS = ("production", "exports", "policy", "localisation", "western-responses")
@@ -62,7 +65,7 @@ class _Job:
     output: Path
     cwd: Path
     parameters: dict
-    fingerprint: str
+    reason: str  # why it runs, for the summary
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class _Outcome:
     name: str
     output: Path
     seconds: float
+    reason: str = ""
     error: str | None = None  # one line: where and why the chapter failed
 
 
@@ -100,12 +104,14 @@ def run_chapters(
     output_dir: Path | str | None = None,
     book_dir: Path | str | None = None,
     force: bool = False,
+    progress=None,
     derive: bool = True,
     validate: bool = True,
 ) -> list[str]:
     """Execute chapters; return one line per chapter, e.g. `exports: executed in 4.1 s -> …`.
 
     `chapters`: names of notebooks in `book_dir` (default: CHAPTERS, in that order).
+    `progress(line)`, if given, hears when each chapter starts and ends.
     `parameters`: extra papermill parameters; string values are coerced with
     `coerce_parameter` (the CLI passes strings). Raises UserError for bad input
     before anything runs, and ChapterFailed (a UserError) after the run when
@@ -135,34 +141,24 @@ def run_chapters(
         "as_of": as_of,
         **extra,
     }
-    work = [
-        _Job(
-            name=name,
-            source=book / f"{name}.ipynb",
-            output=destination / f"{name}.ipynb",
-            # The kernel runs in the output folder, as nbval's will, so the
-            # relative datapackage path resolves the same way in both.
-            cwd=destination,
-            parameters=values,
-            fingerprint=chapter_fingerprint(book / f"{name}.ipynb", descriptor, values),
-        )
-        for name in names
-    ]
-    # A chapter whose output already records this fingerprint would come out the same:
-    # same code cells and prose, code, parameters, libraries and data.
-    skipped = (
-        [] if force else [job for job in work if stored_fingerprint(job.output) == job.fingerprint]
-    )
-    work = [job for job in work if job not in skipped]
+    work, skipped = [], []
+    for name in names:
+        source, output = book / f"{name}.ipynb", destination / f"{name}.ipynb"
+        # A chapter whose output records the digest of the same parts would come out
+        # the same: same cells, code, parameters, libraries and rows read.
+        reason = "forced" if force else why_run(source, output, descriptor, values)
+        # The kernel runs in the output folder, as nbval's will, so the
+        # relative datapackage path resolves the same way in both.
+        job = _Job(name, source, output, destination, values, reason or "")
+        (work if reason else skipped).append(job)
     if work and validate:
         check_package(descriptor)
-    outcomes = _execute_all(work, min(jobs, len(work))) if work else []
+    outcomes = _execute_all(work, min(jobs, len(work)), progress) if work else []
 
     written = [
-        f"{job.name}: unchanged since its last run, skipped -> {_shown(job.output)}"
-        for job in skipped
+        f"{job.name}: skipped, nothing it reads changed -> {_shown(job.output)}" for job in skipped
     ] + [
-        f"{o.name}: executed in {o.seconds:.1f} s -> {_shown(o.output)}"
+        f"{o.name}: executed in {o.seconds:.1f} s ({o.reason}) -> {_shown(o.output)}"
         for o in outcomes
         if not o.error
     ]
@@ -270,18 +266,43 @@ def _book_dir(book_dir: Path | str | None) -> Path:
 
 
 def available_chapters(book: Path) -> list[str]:
-    """The five chapters, then any other notebook in the book folder (e.g. fact-check)."""
-    others = sorted(
-        path.stem
-        for path in book.glob("*.ipynb")
-        if not path.name.startswith(".") and path.stem not in CHAPTERS
-    )
-    return [*CHAPTERS, *others]
+    """Every notebook of the book: in the order of its table of contents, then the
+    five chapters and any other notebook in the folder."""
+    present = {path.stem for path in book.glob("*.ipynb") if not path.name.startswith(".")}
+    return list(dict.fromkeys([*toc_files(book), *CHAPTERS, *sorted(present)]))
+
+
+def toc_files(book: Path) -> list[str]:
+    """Names in `_toc.yml` (jb-book format), in reading order; [] without one."""
+    toc = book / "_toc.yml"
+    if not toc.is_file():
+        return []
+    import yaml
+
+    try:
+        data = yaml.safe_load(toc.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise UserError(f"{toc}: not valid YAML ({error})") from None
+    names = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                names.append(Path(node["file"]).stem)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return [name for name in names if (book / f"{name}.ipynb").is_file()]
 
 
 def _select(chapters, book: Path) -> list[str]:
-    names = list(dict.fromkeys(chapters or CHAPTERS))  # drop repeats, keep order
     valid = available_chapters(book)
+    default = [name for name in valid if (book / f"{name}.ipynb").is_file()]
+    names = list(dict.fromkeys(chapters or default))  # drop repeats, keep order
     unknown = [name for name in names if name not in valid]
     if unknown:
         raise UserError(
@@ -403,47 +424,103 @@ def notebook_datapackage_path(descriptor: Path, notebook_dir: Path, project: Pat
     return descriptor.as_posix()
 
 
-def chapter_fingerprint(
-    notebook_path: Path | str, datapackage: Path | str, parameters: dict
-) -> str:
-    """sha256 of what an execution depends on: the cells' sources, chinaev code, the
-    versions of the libraries that shape outputs, parameters, and the data.
+def fingerprint_parts(
+    notebook_path: Path | str, datapackage: Path | str, parameters: dict, read: dict | None = None
+) -> dict[str, str]:
+    """What an execution depends on, one short digest per part.
 
-    Outputs and papermill's injected cell are left out (the injected cell is the
-    parameters, hashed on their own), so executing a notebook does not change the
-    fingerprint of the result.
+    With `read` (the record of an earlier run, see reads.py) the data part is the
+    rows that run read, the package descriptor and the schemas; and the code part
+    is the chinaev modules it imported. Without one, or with an `as_of` date
+    (which decides through the sources which rows exist), it is every file of the
+    package and every module. Outputs and papermill's injected cell are left out
+    (the injected cell is the parameters, hashed on their own), so executing a
+    notebook does not change the parts of the result.
     """
-    digest = hashlib.sha256()
+    parts: dict[str, str] = {}
 
     def add(label: str, data: bytes) -> None:
-        # Length-prefixed so that no two different inputs hash the same stream.
-        for part in (label.encode("utf-8"), data):
-            digest.update(len(part).to_bytes(8, "big"))
-            digest.update(part)
+        parts[label] = hashlib.sha256(data).hexdigest()[:16]
 
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    for cell in notebook.cells:
-        tags = list(cell.get("metadata", {}).get("tags", []))
-        if INJECTED_TAG not in tags:
-            # Markdown too: an output written elsewhere (--output-dir) carries the prose.
-            add(cell.cell_type, json.dumps({"source": cell.source, "tags": tags}).encode("utf-8"))
+    cells = [
+        {"type": cell.cell_type, "source": cell.source, "tags": list(cell.metadata.get("tags", []))}
+        for cell in notebook.cells
+        if INJECTED_TAG not in cell.get("metadata", {}).get("tags", [])
+    ]
+    # Markdown too: an output written elsewhere (--output-dir) carries the prose.
+    add("cells", json.dumps(cells, sort_keys=True).encode("utf-8"))
     for library in LIBRARIES:
-        add(f"library:{library}", _version(library).encode("utf-8"))
-    for module in sorted(CODE_DIR.glob("*.py")):
-        add(f"code:{module.name}", module.read_bytes())
+        add(f"library {library}", _version(library).encode("utf-8"))
+    modules = (
+        [f"{m}.py" for m in read["modules"]] if read else [p.name for p in CODE_DIR.glob("*.py")]
+    )
+    for module in sorted(modules):
+        path = CODE_DIR / module
+        add(f"module {module}", path.read_bytes() if path.is_file() else b"<missing>")
     add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
-    for relative, path in package_files(datapackage):
-        add(f"data:{relative}", path.read_bytes() if path.is_file() else b"<missing>")
-    return digest.hexdigest()
+    descriptor = _descriptor_path(datapackage)
+    whole = read is None or bool(parameters.get("as_of"))
+    for relative, path in package_files(descriptor):
+        if whole or relative == "datapackage.json" or relative.startswith("schemas/"):
+            add(f"file {relative}", path.read_bytes() if path.is_file() else b"<missing>")
+    if not whole:
+        for key, rows in reads.resolve(read, descriptor).items():
+            add(key, json.dumps(rows, sort_keys=True).encode("utf-8"))
+    return parts
+
+
+def digest(parts: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def chapter_fingerprint(
+    notebook_path: Path | str, datapackage: Path | str, parameters: dict, read: dict | None = None
+) -> str:
+    """sha256 over `fingerprint_parts`: stored in `metadata.chinaev.fingerprint`."""
+    return digest(fingerprint_parts(notebook_path, datapackage, parameters, read))
+
+
+def why_run(source: Path, output: Path, descriptor: Path, parameters: dict) -> str | None:
+    """None when `output` records the digest the inputs have now; else the reason to run."""
+    recorded = _chinaev_metadata(output)
+    if not recorded.get("fingerprint"):
+        return "no earlier run recorded"
+    parts = fingerprint_parts(source, descriptor, parameters, recorded.get("reads"))
+    if digest(parts) == recorded["fingerprint"]:
+        return None
+    before = recorded.get("parts") or {}
+    changed = [key for key in sorted(set(parts) | set(before)) if parts.get(key) != before.get(key)]
+    if not changed or not before:
+        return "inputs changed"
+    shown = [_part_name(key) for key in changed[:3]]
+    more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
+    return ", ".join(shown) + more + " changed"
+
+
+def _part_name(key: str) -> str:
+    kind, _, rest = key.partition(":")
+    if kind == "record":
+        return f"figure {rest}"
+    if kind == "iea":
+        selection = json.loads(rest)
+        return "IEA slice " + "/".join(str(v) for k, v in selection.items() if k != "powertrains")
+    if kind in ("source", "correction", "table"):
+        return f"{kind} {rest}"
+    return key
+
+
+def _chinaev_metadata(notebook_path: Path) -> dict:
+    try:
+        notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return notebook.get("metadata", {}).get("chinaev", {}) or {}
 
 
 def stored_fingerprint(notebook_path: Path) -> str | None:
     """The fingerprint `chinaev run` recorded in an executed notebook, if any."""
-    try:
-        notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return notebook.get("metadata", {}).get("chinaev", {}).get("fingerprint")
+    return _chinaev_metadata(notebook_path).get("fingerprint")
 
 
 # Libraries whose upgrade can change a chapter's outputs (chart specs, tables, glue).
@@ -477,14 +554,23 @@ def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
     return [(name, descriptor.parent / name) for name in sorted(names)]
 
 
-def _execute_all(work: list[_Job], workers: int) -> list[_Outcome]:
+def _execute_all(work: list[_Job], workers: int, progress=None) -> list[_Outcome]:
     # Each chapter runs in its own Python process (papermill changes the
     # process's working directory while it starts a kernel, so two executions
     # cannot share one process); threads only wait for those processes. Plain
     # subprocesses rather than multiprocessing: "spawn" would re-import the
     # caller's __main__, which breaks any script without a __main__ guard.
+    def run(job: _Job) -> _Outcome:
+        if progress:
+            progress(f"{job.name}: running ({job.reason})")
+        outcome = _execute_in_subprocess(job)
+        if progress:
+            state = "failed" if outcome.error else "done"
+            progress(f"{job.name}: {state} in {outcome.seconds:.1f} s")
+        return outcome
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_execute_in_subprocess, work))
+        return list(pool.map(run, work))
 
 
 def _execute_in_subprocess(job: _Job) -> _Outcome:
@@ -496,7 +582,6 @@ def _execute_in_subprocess(job: _Job) -> _Outcome:
             "output": str(job.output),
             "cwd": str(job.cwd),
             "parameters": job.parameters,
-            "fingerprint": job.fingerprint,
         },
         default=str,
     )
@@ -512,9 +597,10 @@ def _execute_in_subprocess(job: _Job) -> _Outcome:
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(_RESULT_MARK):
             error = json.loads(line[len(_RESULT_MARK) :])["error"]
-            return _Outcome(job.name, job.output, seconds, error)
+            return _Outcome(job.name, job.output, seconds, job.reason, error)
     reason = _last_text_line(done.stderr) or f"exit status {done.returncode}"
-    return _Outcome(job.name, job.output, seconds, f"{job.name}: the worker crashed: {reason}")
+    crash = f"{job.name}: the worker crashed: {reason}"
+    return _Outcome(job.name, job.output, seconds, job.reason, crash)
 
 
 _RESULT_MARK = "chinaev-run-result: "
@@ -529,7 +615,6 @@ def _worker() -> None:
         Path(job["output"]),
         Path(job["cwd"]),
         job["parameters"],
-        job["fingerprint"],
     )
     print(_RESULT_MARK + json.dumps({"error": error}), flush=True)
 
@@ -537,9 +622,7 @@ def _worker() -> None:
 SOURCE_ENV = "CHINAEV_CHAPTER_SOURCE"
 
 
-def _execute(
-    name: str, source: Path, output: Path, cwd: Path, parameters: dict, fingerprint: str
-) -> str | None:
+def _execute(name: str, source: Path, output: Path, cwd: Path, parameters: dict) -> str | None:
     """Run one chapter into a temporary file, tidy it, then move it into place.
 
     Returns None, or one line saying where and why the chapter failed; never
@@ -554,6 +637,8 @@ def _execute(
     # The kernel inherits this variable: it tells the chapter where its own source is,
     # since the kernel's working directory is the output folder (see chapter.py).
     os.environ[SOURCE_ENV] = str(source.absolute())
+    record = temporary.with_suffix(".reads.json")
+    os.environ[reads.READS_ENV] = str(record)
     try:
         try:
             papermill.execute_notebook(
@@ -570,21 +655,30 @@ def _execute(
         except Exception as error:  # kernel died or timed out, unreadable notebook, ...
             return f"{name}: {_last_line(error)}"
         notebook = nbformat.read(str(temporary), as_version=4)
-        tidy(notebook, fingerprint)
+        read = json.loads(record.read_text(encoding="utf-8")) if record.is_file() else None
+        descriptor = Path(cwd, parameters["datapackage"])
+        parts = fingerprint_parts(source, descriptor, parameters, read)
+        tidy(notebook, parts, read)
         _write_durably(notebook, temporary, like=output)
         os.replace(temporary, output)
         return None
     finally:
         temporary.unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
 
 
-def tidy(notebook: nbformat.NotebookNode, fingerprint: str) -> None:
-    """Remove what changes from run to run; record the fingerprint."""
+def tidy(notebook: nbformat.NotebookNode, parts: dict[str, str], read: dict | None = None) -> None:
+    """Remove what changes from run to run; record the fingerprint, its parts and
+    what the chapter read; hide papermill's injected parameters from readers."""
     for cell in notebook.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)  # nbclient's per-cell timestamps
-        if INJECTED_TAG in cell.metadata.get("tags", []) and "id" in cell:
-            cell.id = INJECTED_TAG  # papermill gives it a random id on every run
+        tags = cell.metadata.get("tags", [])
+        if INJECTED_TAG in tags:
+            if "id" in cell:
+                cell.id = INJECTED_TAG  # papermill gives it a random id on every run
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
     if "papermill" in notebook.metadata:
         kept = {
             key: notebook.metadata.papermill[key]
@@ -592,7 +686,9 @@ def tidy(notebook: nbformat.NotebookNode, fingerprint: str) -> None:
             if key in notebook.metadata.papermill
         }
         notebook.metadata.papermill = kept
-    notebook.metadata["chinaev"] = {"fingerprint": fingerprint}
+    notebook.metadata["chinaev"] = {"fingerprint": digest(parts), "parts": parts}
+    if read is not None:
+        notebook.metadata["chinaev"]["reads"] = read
 
 
 def _write_durably(notebook: nbformat.NotebookNode, path: Path, like: Path) -> None:

@@ -1,8 +1,15 @@
-"""Sphinx checks that keep the HTML book readable offline.
+"""The book's Sphinx extension: source cards, downloads, and offline checks.
 
-Loaded through `sphinx.config.extensions` in `_config.yml`. It changes
-nothing in the pages; it turns two easy mistakes into build warnings, which
-`-W` makes errors:
+Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
+
+* every number glued with `{glue:text}` whose key is a figure or derived figure
+  of the data package shows its source card on hover and keyboard focus
+  (cards.py writes the card, escaping every data string);
+* every notebook page that `chinaev run` executed links to a CSV of exactly the
+  rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
+  beside a zip of the whole data package and the PDF.
+
+It also turns two easy mistakes into build warnings, which `-W` makes errors:
 
 * the vega bundle is missing from `_static/` (someone ran `jupyter-book`
   directly instead of `chinaev build`), so every chart would stay blank;
@@ -12,12 +19,187 @@ nothing in the pages; it turns two easy mistakes into build warnings, which
 
 from __future__ import annotations
 
+import json
+import zipfile
+from pathlib import Path
+
+from docutils import nodes
+from myst_nb.ext.glue.roles import PasteTextRole
+from myst_nb.ext.glue.utils import PendingGlueReference
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
+
+from chinaev import cards
+from chinaev.package import load
 
 logger = logging.getLogger(__name__)
 
 BUNDLE = "vega-bundle.js"
+STATIC = Path(__file__).with_name("static")
+DATA_DIR = "data"  # in the HTML output: per-page CSVs and the package zip
+PACKAGE_ZIP = "chinaev-datapackage.zip"
+PDF_NAME = "book.pdf"
+KEY_CLASS = "chinaev-key"
+# A fixed time for every member of the zip, so the same package gives the same bytes.
+ZIP_TIME = (2024, 1, 1, 0, 0, 0)
+
+
+def _record_key(text: str) -> str:
+    """The glue key in a role's text: `[doc::]key[:format]`."""
+    key = text.split("::")[-1]
+    return key.rsplit(":", 1)[0] if ":" in key else key
+
+
+def _keyed(found: list, key: str) -> list:
+    return [nodes.inline("", "", *found, classes=[KEY_CLASS, f"{KEY_CLASS}--{key}"])]
+
+
+class KeyedPasteText(PasteTextRole):
+    """`{glue:text}` as myst-nb has it, wrapped in a node that remembers the key."""
+
+    def run(self):
+        found, messages = super().run()
+        return (_keyed(found, _record_key(self.text)) if found else found), messages
+
+
+class KeyPendingGlue(SphinxPostTransform):
+    """Remember the key of a glue reference to another page before myst-nb resolves it."""
+
+    default_priority = 4  # myst-nb replaces pending glue references at 5
+
+    def run(self, **kwargs) -> None:
+        for node in list(self.document.findall(PendingGlueReference)):
+            if node.gtype == "text" and KEY_CLASS not in node.parent.get("classes", []):
+                node.replace_self(_keyed([node.deepcopy()], node.key))
+
+
+def _notebook_metadata(app: Sphinx, docname: str) -> tuple[Path, dict]:
+    path = Path(app.env.doc2path(docname))
+    if path.suffix != ".ipynb":
+        return path, {}
+    try:
+        return path, json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return path, {}
+
+
+_PACKAGES: dict = {}
+
+
+def _package_for(app: Sphinx, docname: str):
+    """The package a page was made from: its notebook's parameters, else the default."""
+    path, metadata = _notebook_metadata(app, docname)
+    parameters = metadata.get("papermill", {}).get("parameters", {})
+    descriptor = parameters.get("datapackage") or app.config.chinaev_datapackage
+    location = (path.parent / descriptor).resolve()
+    as_of = parameters.get("as_of") or None
+    key = (str(location), as_of)
+    if key not in _PACKAGES:
+        _PACKAGES[key] = load(location, as_of=as_of) if location.is_file() else None
+    return _PACKAGES[key]
+
+
+def _relative(docname: str, target: str) -> str:
+    return "../" * docname.count("/") + target
+
+
+class SourceCards(SphinxPostTransform):
+    """Turn glued numbers into numbers with source cards (HTML only)."""
+
+    default_priority = 20
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        docname = self.env.docname
+        package = _package_for(self.app, docname)
+        _, metadata = _notebook_metadata(self.app, docname)
+        phrases = (metadata.get("chinaev", {}).get("reads") or {}).get("phrases", {})
+        count = 0
+        for node in list(self.document.findall(nodes.inline)):
+            classes = node.get("classes", [])
+            if KEY_CLASS not in classes:
+                continue
+            key = next(c for c in classes if c.startswith(f"{KEY_CLASS}--"))[len(KEY_CLASS) + 2 :]
+            shown = node.astext()
+            inner = None
+            if package is not None:
+                inner = cards.card(package, key)
+                if inner is None and key in phrases and any(c.isdigit() for c in shown):
+                    inner = cards.phrase_card(package, phrases[key])
+            if inner is None or not shown.strip():
+                _swap(node, list(node.children))
+                continue
+            count += 1
+            card_id = f"card-{docname.replace('/', '-')}-{count}"
+            _swap(node, [nodes.raw("", cards.number_html(shown, inner, card_id), format="html")])
+
+
+def _swap(node: nodes.Element, new: list[nodes.Node]) -> None:
+    # Not replace_self: with one new node it would carry the wrapper's classes over.
+    parent = node.parent
+    at = parent.index(node)
+    parent.remove(node)
+    for offset, child in enumerate(new):
+        parent.insert(at + offset, child)
+
+
+class DownloadLinks(SphinxPostTransform):
+    """Under the title of every executed chapter: its data, the package and the PDF."""
+
+    default_priority = 21
+    formats = ("html",)
+
+    def run(self, **kwargs) -> None:
+        docname = self.env.docname
+        _, metadata = _notebook_metadata(self.app, docname)
+        if "reads" not in metadata.get("chinaev", {}):
+            return
+        section = next(iter(self.document.findall(nodes.section)), None)
+        if section is None:
+            return
+        title = next(iter(section.findall(nodes.title)), None)
+        csv_link = _relative(docname, f"{DATA_DIR}/{docname.replace('/', '-')}.csv")
+        html = (
+            '<p class="chinaev-downloads">Take the data away: '
+            f'<a href="{csv_link}" download>the rows this page uses (CSV)</a> · '
+            f'<a href="{_relative(docname, f"{DATA_DIR}/{PACKAGE_ZIP}")}" download>'
+            "the whole data package (zip)</a> · "
+            f'<a href="{_relative(docname, PDF_NAME)}">the book as PDF</a></p>'
+        )
+        link = nodes.raw("", html, format="html")
+        if title is not None:
+            title.parent.insert(title.parent.index(title) + 1, link)
+        else:
+            section.insert(0, link)
+
+
+def _write_downloads(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir) / DATA_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    for docname in sorted(app.env.found_docs):
+        _, metadata = _notebook_metadata(app, docname)
+        read = metadata.get("chinaev", {}).get("reads")
+        package = _package_for(app, docname) if read is not None else None
+        if package is not None:
+            target = out / f"{docname.replace('/', '-')}.csv"
+            target.write_text(cards.rows_csv(package, read), encoding="utf-8")
+    descriptor = (Path(app.srcdir) / app.config.chinaev_datapackage).resolve()
+    if descriptor.is_file():
+        _zip_package(descriptor.parent, out / PACKAGE_ZIP)
+
+
+def _zip_package(folder: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if any(part.startswith(".") or part == "__pycache__" for part in path.parts):
+                continue
+            info = zipfile.ZipInfo(f"datapackage/{path.relative_to(folder).as_posix()}", ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())
 
 
 def _check_bundle(app: Sphinx) -> None:
@@ -43,7 +225,19 @@ def _check_assets(app: Sphinx, pagename: str, templatename: str, context: dict, 
                 logger.warning("%s would load %s from the network", pagename, url)
 
 
+def _add_static(app: Sphinx) -> None:
+    app.config.html_static_path.append(str(STATIC))
+    app.add_css_file("chinaev-cards.css")
+
+
 def setup(app: Sphinx) -> dict:
+    app.add_config_value("chinaev_datapackage", "../datapackage/datapackage.json", "env")
+    app.add_role_to_domain("glue", "text", KeyedPasteText(), override=True)
+    app.add_post_transform(KeyPendingGlue)
+    app.add_post_transform(SourceCards)
+    app.add_post_transform(DownloadLinks)
+    app.connect("builder-inited", _add_static)
+    app.connect("build-finished", _write_downloads)
     app.connect("builder-inited", _check_bundle)
     # Late priority: run after extensions (mathjax) have added their files.
     app.connect("html-page-context", _check_assets, priority=900)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from chinaev import paths
-from chinaev.derive import stale_rows
+from chinaev.derive import stale_links, stale_rows
 from chinaev.numbers import close, parse_as_written
 from chinaev.package import iea_source_id, package_dir, read_descriptor, read_rows
 from chinaev.problems import Problem, UserError
@@ -78,6 +78,7 @@ def validate_package(
         check_events_and_periods,
         check_derived,
         check_iea_edition,
+        check_comparisons,
     ):
         result.problems += list(check(folder, tables, texts))
     result.problems = sorted(set(result.problems), key=_order)
@@ -518,5 +519,13 @@ def check_iea_edition(folder, tables, texts) -> Iterator[Problem]:
 def check_derived(folder, tables, texts) -> Iterator[Problem]:
     try:
         yield from stale_rows(folder)
+        yield from stale_links(folder)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
+
+
+def check_comparisons(folder, tables, texts) -> Iterator[Problem]:
+    """What frictionless cannot check in the comparisons (see factcheck.check_rows)."""
+    from chinaev.factcheck import check_rows
+
+    yield from check_rows(tables)

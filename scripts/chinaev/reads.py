@@ -1,0 +1,158 @@
+"""The record of what a chapter read from the data package.
+
+A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
+slice it selects, every whole table it touches and the chinaev modules its kernel
+imported. `chinaev run` stores that record in the executed notebook
+(`metadata.chinaev.reads`), and three things are made from it:
+
+- the fingerprint that decides whether a chapter must run again (run.py): only the
+  rows a chapter read, so editing one figure re-runs only the chapters that cite it;
+- the CSV of exactly those rows that each chapter page offers for download (build.py);
+- the list of records whose source cards the HTML shows on hover.
+
+The record is written by the kernel to the file named in `$CHINAEV_READS_FILE`
+(set by `chinaev run`); under nbval or plain papermill nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+READS_ENV = "CHINAEV_READS_FILE"
+
+# Kinds of item in a record, and the resource and key each one is looked up in.
+KEYED = {
+    "figure": ("figures", "figure_id"),
+    "derived": ("derived", "derived_id"),
+    "source": ("sources", "source_id"),
+    "correction": ("corrections", "correction_id"),
+}
+IEA_SELECTION = ("region", "category", "parameter", "mode", "powertrain")
+
+
+@dataclass
+class Reads:
+    """What one chapter read, in first-read order (as sorted lists when saved)."""
+
+    records: set[str] = field(default_factory=set)  # figure or derived ids
+    sources: set[str] = field(default_factory=set)
+    corrections: set[str] = field(default_factory=set)
+    tables: set[str] = field(default_factory=set)
+    iea: list[dict] = field(default_factory=list)
+    # Glued phrases worked out from records ("about 8.6%"): key -> the records' ids.
+    phrases: dict[str, list[str]] = field(default_factory=dict)
+
+    def phrase(self, key: str, record_ids: list[str]) -> None:
+        if key not in self.phrases:
+            self.phrases[key] = list(record_ids)
+            self.save()
+
+    def record(self, record_id: str) -> None:
+        self._add(self.records, record_id)
+
+    def source(self, source_id: str) -> None:
+        self._add(self.sources, source_id)
+
+    def correction(self, correction_id: str) -> None:
+        self._add(self.corrections, correction_id)
+
+    def table(self, name: str) -> None:
+        self._add(self.tables, name)
+
+    def iea_slice(self, selection: dict) -> None:
+        selection = {key: selection[key] for key in sorted(selection)}
+        if selection not in self.iea:
+            self.iea.append(selection)
+            self.save()
+
+    def _add(self, bucket: set[str], item: str) -> None:
+        if item not in bucket:
+            bucket.add(item)
+            self.save()
+
+    def as_dict(self) -> dict:
+        modules = sorted(
+            name.split(".", 1)[1]
+            for name in sys.modules
+            if name.startswith("chinaev.") and name.count(".") == 1
+        )
+        return {
+            "records": sorted(self.records),
+            "sources": sorted(self.sources),
+            "corrections": sorted(self.corrections),
+            "tables": sorted(self.tables),
+            "iea": sorted(self.iea, key=lambda s: json.dumps(s, sort_keys=True)),
+            "modules": modules,
+            "phrases": {key: self.phrases[key] for key in sorted(self.phrases)},
+        }
+
+    def save(self) -> None:
+        """Rewrite the record file, if `chinaev run` asked for one (a few hundred bytes)."""
+        target = os.environ.get(READS_ENV)
+        if target:
+            Path(target).write_text(json.dumps(self.as_dict(), sort_keys=True), encoding="utf-8")
+
+
+def _rows(folder: Path, resource: dict) -> list[dict[str, str]]:
+    path = folder / resource["path"]
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]]]:
+    """Each item of a record with the raw CSV rows it stands for, keyed 'kind:id'.
+
+    An id that no longer exists resolves to an empty list, so a figure that is
+    removed (or added back) changes the result as surely as an edited one.
+    """
+    folder = descriptor_path.parent
+    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    resources = {r.get("name"): r for r in descriptor.get("resources", [])}
+    cache: dict[str, list[dict[str, str]]] = {}
+
+    def rows(name: str) -> list[dict[str, str]]:
+        if name not in cache:
+            cache[name] = _rows(folder, resources[name]) if name in resources else []
+        return cache[name]
+
+    found: dict[str, list[dict[str, str]]] = {}
+    for record_id in reads.get("records", []):
+        hits = [
+            row
+            for kind in ("figure", "derived")
+            for row in rows(KEYED[kind][0])
+            if row.get(KEYED[kind][1]) == record_id
+        ]
+        found[f"record:{record_id}"] = hits
+    for kind, bucket in (("source", "sources"), ("correction", "corrections")):
+        name, key = KEYED[kind]
+        for item in reads.get(bucket, []):
+            found[f"{kind}:{item}"] = [row for row in rows(name) if row.get(key) == item]
+    for name in reads.get("tables", []):
+        found[f"table:{name}"] = rows(name)
+    for selection in reads.get("iea", []):
+        wanted = {key: value for key, value in selection.items() if key != "powertrains"}
+        powertrains = set(selection.get("powertrains") or [])
+        found["iea:" + json.dumps(selection, sort_keys=True)] = [
+            row
+            for row in rows("iea")
+            if all(row.get(key) == str(value) for key, value in wanted.items())
+            and (not powertrains or row.get("powertrain") in powertrains)
+        ]
+    return found
+
+
+def stored(notebook_path: Path) -> dict | None:
+    """The record `chinaev run` stored in an executed notebook, if any."""
+    try:
+        notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return notebook.get("metadata", {}).get("chinaev", {}).get("reads")

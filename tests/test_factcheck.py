@@ -1,0 +1,230 @@
+"""The fact-check: claims against the IEA series, verdicts computed from the numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from helpers import DATAPACKAGE, copy_package, edit_row, read_csv, write_csv
+
+from chinaev import factcheck
+from chinaev.package import load
+
+
+def verdicts(package_dir) -> dict[str, str]:
+    results = factcheck.check(load(package_dir))
+    return dict(zip(results["comparison_id"], results["verdict"], strict=True))
+
+
+def set_iea_value(package, region, category, parameter, mode, powertrain, year, value) -> None:
+    """Change one IEA row in place (only that line is rewritten)."""
+    path = package / "data" / "iea.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    prefix = (region, category, parameter, mode, powertrain, str(year))
+    for number, line in enumerate(lines):
+        cells = line.rstrip("\n").split(",")
+        if (cells[0], cells[3], cells[5], cells[6], cells[7], cells[8]) == prefix:
+            cells[10] = str(value)
+            lines[number] = ",".join(cells) + "\n"
+            path.write_text("".join(lines), encoding="utf-8")
+            return
+    raise AssertionError(f"no IEA row {prefix}")
+
+
+def add_iea_rows(package, rows: list[dict[str, str]]) -> None:
+    path = package / "data" / "iea.csv"
+    existing = read_csv(path)
+    write_csv(path, existing + [{**existing[0], **row} for row in rows])
+
+
+# -- rounding and intervals ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value, half",
+    [(3, 0.5), (38.6, 0.05), (13_000_000, 500_000), (40, 5), (551_000, 500), (0.61, 0.005)],
+)
+def test_half_unit_of_the_last_written_digit(value, half):
+    assert math.isclose(factcheck.half_unit_last_digit(value), half)
+
+
+@pytest.mark.parametrize(
+    "value, half", [(5_400_000, 50_000), (0.61, 0.005), (19, 0.5), (1_390_000, 50_000)]
+)
+def test_iea_values_stand_for_two_significant_figures(value, half):
+    assert math.isclose(factcheck.half_unit_significant(value), half)
+
+
+def test_claim_interval_follows_the_qualifier():
+    package = load(DATAPACKAGE)
+    nearly = factcheck.claim_interval(package.record("china_ev_sales_2024"))
+    assert (nearly.lo, nearly.hi) == (11_700_000, 13_000_000)  # hedged: the bounds only
+    exact = factcheck.claim_interval(package.record("us_ev_share_2021_h1"))
+    assert (exact.lo, exact.hi) == (2.5, 3.5)  # "3 percent", read as rounded
+    floor = factcheck.claim_interval(package.record("china_public_charging_outlets"))
+    assert floor.lo == 500_000 and math.isinf(floor.hi)
+
+
+def test_intervals_carry_through_ratios():
+    ratio = factcheck.Interval(8, 7, 9) / factcheck.Interval(2, 1, 4)
+    assert (ratio.point, ratio.lo, ratio.hi) == (4, 1.75, 9)
+
+
+# -- the real package -----------------------------------------------------------------------
+def test_every_comparison_gets_a_verdict_from_the_fixed_list():
+    results = factcheck.check(load(DATAPACKAGE))
+    assert len(results) == len(read_csv(DATAPACKAGE / "data" / "comparisons.csv"))
+    assert set(results["verdict"]) <= set(factcheck.VERDICTS)
+    assert sum(factcheck.counts(results).values()) == len(results)
+    assert results["explanation"].str.len().min() > 0
+
+
+def test_verdicts_on_the_published_data():
+    found = verdicts(DATAPACKAGE)
+    # "over 500,000" public outlets: the IEA's count for 2021 is far above the floor.
+    assert found["china_public_charging_outlets"] == "consistent"
+    # 3% in the first half of 2021 lies between the 2020 and 2021 annual shares.
+    assert found["us_ev_share_2021_h1"] == "consistent once defined"
+    # "nearly 26 million cars": the IEA-implied total for all vehicle types, not for cars.
+    assert found["china_vehicle_production_2020"] == "consistent once defined"
+    # The 2024 edition stops in 2023; targets are not measurements.
+    assert found["china_ev_sales_2024"] == "not checkable"
+    assert found["china_nev_share_target_2030"] == "not checkable"
+
+
+def test_differences_are_computed_from_the_iea_rows():
+    results = factcheck.check(load(DATAPACKAGE)).set_index("comparison_id")
+    charging = results.loc["china_public_charging_outlets"]
+    # Publicly available fast plus slow chargers in China, 2021, as in the IEA rows.
+    iea = read_csv(DATAPACKAGE / "data" / "iea.csv")
+    expected = sum(
+        float(r["value"])
+        for r in iea
+        if r["region"] == "China"
+        and r["category"] == "Historical"
+        and r["parameter"] == "EV charging points"
+        and r["year"] == "2021"
+    )
+    assert math.isclose(charging["iea_value"], expected)
+    assert math.isclose(charging["difference"], expected - 500_000)
+    assert math.isclose(charging["relative_difference"], (expected - 500_000) / 500_000)
+
+
+# -- verdicts follow the data ---------------------------------------------------------------
+def test_changing_an_iea_value_changes_the_verdict(tmp_path):
+    package = copy_package(tmp_path)
+    assert verdicts(package)["us_ev_share_2021_h1"] == "consistent once defined"
+    # Had the 2020 annual share already been well above 3%, the bracket from 2020 to 2021
+    # could not hold the claim, and nothing named explains the gap.
+    set_iea_value(package, "USA", "Historical", "EV sales share", "Cars", "EV", 2020, 4.2)
+    assert verdicts(package)["us_ev_share_2021_h1"] == "inconsistent"
+
+
+def test_a_new_edition_makes_a_claim_checkable(tmp_path):
+    package = copy_package(tmp_path)
+    assert verdicts(package)["china_ev_sales_2024"] == "not checkable"
+    common = {
+        "region": "China",
+        "region_iso3": "CHN",
+        "category": "Historical",
+        "parameter": "EV sales",
+        "mode": "Cars",
+        "year": "2024",
+        "unit": "vehicles",
+    }
+    add_iea_rows(
+        package,
+        [
+            {**common, "powertrain": "BEV", "value": "6400000"},
+            {**common, "powertrain": "PHEV", "value": "5000000"},
+        ],
+    )
+    assert verdicts(package)["china_ev_sales_2024"] == "consistent"
+    # A much lower count is not explained by vehicle types, and the sales basis
+    # (wholesale with exports against sales at home) cannot be sized: not checkable.
+    set_iea_value(package, "China", "Historical", "EV sales", "Cars", "PHEV", 2024, 1000000)
+    assert verdicts(package)["china_ev_sales_2024"] == "not checkable"
+
+
+def test_declared_differences_decide_between_inconsistent_and_not_checkable(tmp_path):
+    package = copy_package(tmp_path)
+    # Without the claim's own definition (all vehicle types), the 2020 output claim no
+    # longer matches; production against sales is a difference the IEA cannot size.
+    edit_row(
+        package,
+        "comparisons",
+        "comparison_id",
+        "china_vehicle_production_2020",
+        alt_mode="",
+        alt_powertrain="",
+    )
+    assert verdicts(package)["china_vehicle_production_2020"] == "not checkable"
+    edit_row(
+        package,
+        "comparisons",
+        "comparison_id",
+        "china_vehicle_production_2020",
+        differences="vehicles_scope;derived_iea;rounding_hedge",
+    )
+    assert verdicts(package)["china_vehicle_production_2020"] == "inconsistent"
+
+
+def test_qualifier_bounds_enter_the_verdict(tmp_path):
+    package = copy_package(tmp_path)
+    # "over 500,000" against 1.15 million is consistent; "up to 500,000" is not.
+    edit_row(
+        package,
+        "figures",
+        "figure_id",
+        "china_public_charging_outlets",
+        qualifier="up_to",
+        lower="",
+        upper="500000",
+    )
+    assert verdicts(package)["china_public_charging_outlets"] == "inconsistent"
+
+
+def test_before_the_iea_edition_nothing_is_checkable():
+    results = factcheck.check(load(DATAPACKAGE, as_of="2021-12-31"))
+    assert len(results) > 0
+    assert set(results["verdict"]) == {"not checkable"}
+    assert results["explanation"].str.contains("not been published").all()
+    # Claims from later articles are left out altogether.
+    assert "china_ev_sales_2024" not in set(results["comparison_id"])
+
+
+# -- validation -------------------------------------------------------------------------------
+def tables(package) -> dict[str, list[dict[str, str]]]:
+    names = ("figures", "derived", "iea", "comparisons")
+    return {name: read_csv(package / "data" / f"{name}.csv") for name in names}
+
+
+def test_the_real_comparisons_pass_the_checks():
+    assert list(factcheck.check_rows(tables(DATAPACKAGE))) == []
+
+
+def test_a_difference_the_basis_implies_must_be_declared(tmp_path):
+    package = copy_package(tmp_path)
+    line = edit_row(
+        package,
+        "comparisons",
+        "comparison_id",
+        "china_ev_sales_2024",
+        differences="flow_sales_basis;period_not_in_edition;rounding_hedge",
+    )
+    problems = list(factcheck.check_rows(tables(package)))
+    assert [(p.row, p.field) for p in problems] == [(line, "differences")]
+    assert "vehicles_scope" in problems[0].message
+
+
+def test_unknown_modes_and_mismatched_units_are_reported(tmp_path):
+    package = copy_package(tmp_path)
+    line = edit_row(
+        package,
+        "comparisons",
+        "comparison_id",
+        "us_ev_share_2021_h1",
+        mode="Trucks",
+        unit="vehicles",
+    )
+    problems = {(p.row, p.field) for p in factcheck.check_rows(tables(package))}
+    assert (line, "mode") in problems  # the USA has no truck share rows
+    assert (line, "unit") in problems
