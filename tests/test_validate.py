@@ -6,16 +6,33 @@ captured); one test runs the installed `chinaev` script as a subprocess."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
+import subprocess
+from unittest import mock
 
 import pytest
 from helpers import copy_package, edit_row, read_csv, run_cli, seeds_dir, write_csv
+
+from chinaev import cli
 
 FIG = "china_vehicle_exports_2025_05"  # "China exported 551,000 vehicles in May alone"
 
 
 def validate(package, *extra, env=None):
-    result = run_cli("validate", str(package / "datapackage.json"), *extra, env=env)
+    """`chinaev validate PACKAGE ...` in this process: exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env or {}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = cli.main(["validate", str(package / "datapackage.json"), *extra])
+    result = subprocess.CompletedProcess(
+        ["chinaev", "validate"], code, out.getvalue(), err.getvalue()
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
