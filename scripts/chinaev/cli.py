@@ -131,7 +131,8 @@ def parser() -> argparse.ArgumentParser:
         choices=("auto", "fast", "frictionless"),
         default="auto",
         help="who checks the Table Schemas: auto (default) sends data files of 512 KB or "
-        "more to the DuckDB fast path and the rest to frictionless-py; the problems are the same",
+        "more, and tables with foreign keys into them, to the DuckDB fast path and the rest "
+        "to frictionless-py; the problems are the same",
     )
     p.set_defaults(func=cmd_validate)
 

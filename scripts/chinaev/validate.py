@@ -33,8 +33,9 @@ QUALIFIER_BOUNDS = {
     "less_than": (None, 1.0),
 }
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
-# Table Schema checks: "auto" sends resources whose data file is at least FAST_BYTES
-# to the DuckDB fast path (chinaev.fastcheck) and the rest to frictionless-py;
+# Table Schema checks: "auto" sends resources whose data file is at least FAST_BYTES,
+# or whose foreign keys point into such a file, to the DuckDB fast path
+# (chinaev.fastcheck) and the rest to frictionless-py;
 # "fast" and "frictionless" send every resource to one of them.
 ENGINES = ("auto", "fast", "frictionless")
 FAST_BYTES = 512 * 1024
@@ -136,9 +137,20 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
     descriptor = read_descriptor(folder)
     problems = []
     checker = fastcheck.Checker(folder, descriptor)
+    sizes = {
+        r.get("name"): (folder / str(r.get("path") or "")).stat().st_size
+        if (folder / str(r.get("path") or "")).is_file()
+        else 0
+        for r in descriptor.get("resources", [])
+    }
     for resource in package.resources:
-        data = folder / str(resource.path or "")
-        large = data.is_file() and data.stat().st_size >= FAST_BYTES
+        # frictionless reads every resource a foreign key points to, row by row: a small
+        # table whose keys point into a large one is large to check too.
+        references = [
+            fk.get("reference", {}).get("resource") or resource.name
+            for fk in (resource.schema.foreign_keys if resource.schema else [])
+        ]
+        large = any(sizes.get(name, 0) >= FAST_BYTES for name in [resource.name, *references])
         found = None
         if engine == "fast" or large:
             found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
