@@ -537,20 +537,27 @@ def _updated_descriptor(descriptor: dict, edition: str, raw_name: str) -> dict:
     return data
 
 
-def _sources_text(path: Path, edition: str, raw_name: str, sha256: str) -> str | None:
-    """sources.csv with a row for this edition inserted in key order (None: no change).
+def _sources_text(
+    path: Path, edition: str, raw_name: str, sha256: str, previous: str
+) -> tuple[str | None, list[str]]:
+    """sources.csv with a row for this edition inserted in key order (None: no change),
+    and the fields carried over from the previous edition's row.
 
-    Only one line is added, so the rest of the file stays byte-identical.
+    Only one line is added, so the rest of the file stays byte-identical. A column the
+    importer does not know takes the value of the row of `previous` (the edition
+    replaced), so that a later column of the sources table needs no code change here.
     """
     if not path.exists():
-        return None
+        return None, []
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     header = next(csv.reader([lines[0]]))
     source_id = source_id_of(edition)
-    ids = [next(csv.reader([line]))[0] if line.strip() else "" for line in lines[1:]]
+    records = [next(csv.reader([line])) if line.strip() else [""] for line in lines[1:]]
+    ids = [record[0] for record in records]
     if source_id in ids:
-        return None
+        return None, []
+    old = next((dict(zip(header, r, strict=False)) for r in records if r[0] == previous), {})
     year = edition_year(edition)
     values = {
         "source_id": source_id,
@@ -558,6 +565,7 @@ def _sources_text(path: Path, edition: str, raw_name: str, sha256: str) -> str |
         "kind": "dataset",
         "title": f"Global EV Outlook {year}: Global EV Data Explorer",
         "publisher": "International Energy Agency (IEA)",
+        "publisher_basis": "The IEA is the producer of the Global EV Data Explorer download.",
         "published_date": f"{year}-01-01",
         "date_precision": "year",
         "date_inferred": "true",
@@ -566,6 +574,13 @@ def _sources_text(path: Path, edition: str, raw_name: str, sha256: str) -> str |
             "carries no date. Replace with the release date when known."
         ),
         "url": "https://www.iea.org/data-and-statistics/data-tools/global-ev-data-explorer",
+        "url_note": (
+            "The IEA's public page for the Global EV Data Explorer; the exact link the file "
+            "was downloaded from was not recorded by the import."
+        ),
+        "accessed": "",
+        "accessed_note": "Not recorded by the import: put the download date here when known.",
+        "author": "",
         "language": "en",
         "sha256": sha256,
         "licence_note": f"CC BY 4.0. Attribution: {attribution(edition)}.",
@@ -574,6 +589,8 @@ def _sources_text(path: Path, edition: str, raw_name: str, sha256: str) -> str |
             "see the import notes for regions, parameters and units new in this edition."
         ),
     }
+    carried = [c for c in header if c not in values and old.get(c)]
+    values.update({c: old[c] for c in carried})
     buffer = io.StringIO()
     ending = lines[0][len(lines[0].rstrip("\r\n")) :] or "\n"
     csv.writer(buffer, lineterminator=ending).writerow([values.get(c, "") for c in header])
@@ -581,7 +598,7 @@ def _sources_text(path: Path, edition: str, raw_name: str, sha256: str) -> str |
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += ending
     lines.insert(position + 1, buffer.getvalue())
-    return "".join(lines)
+    return "".join(lines), carried
 
 
 def _schema_text(schema: dict | None, units: set[str]) -> tuple[str | None, list[str]]:
@@ -758,12 +775,23 @@ def import_iea(
         schema_text, _ = _schema_text(_read_json(schema_path), extra_units)
         if schema_text is not None:
             writes.append((schema_path, schema_text.encode("utf-8")))
-        sources = _sources_text(package / "data" / "sources.csv", label, source.name, sha256)
+        previous = next(
+            (
+                r.get("source_id", "")
+                for r in descriptor.get("resources", [])
+                if r.get("name") == RESOURCE
+            ),
+            "",
+        )
+        sources, carried = _sources_text(
+            package / "data" / "sources.csv", label, source.name, sha256, previous or ""
+        )
         if sources is not None:
             writes.append((package / "data" / "sources.csv", sources.encode("utf-8")))
             report.notes.append(
                 f"sources row {source_id_of(label)} added with the edition year as its date "
                 "(date_precision year): put the release date in data/sources.csv when known"
+                + (f"; carried over from {previous}: {', '.join(carried)}" if carried else "")
             )
     folder = package / "raw" / "iea"
     raw_target = folder / source.name
