@@ -35,10 +35,20 @@ validate: setup
 run: setup
 	$(BIN)/chinaev run
 
-html: setup
+# The book is rebuilt only when something it is made from is newer than the output
+# (the test suite's book fixture builds the same outputs and uses the same rule), so
+# `make test` then `make book`, as CI runs them, builds the book once.
+BOOK_INPUTS := _config.yml $(wildcard book/_toc.yml book/*.md book/*.ipynb book/_static/*.css) \
+	$(wildcard scripts/chinaev/*.py)
+
+html: setup _build/html/index.html
+
+pdf: setup _build/pdf/book.pdf
+
+_build/html/index.html: $(BOOK_INPUTS)
 	$(BIN)/chinaev build --html
 
-pdf: setup
+_build/pdf/book.pdf: $(BOOK_INPUTS)
 	$(BIN)/chinaev build --pdf
 
 test: setup

@@ -6,8 +6,6 @@ import csv
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import frictionless
@@ -246,8 +244,8 @@ def test_units_match_schema_enum():
         ("Projection-APS", "APS"),
         ("Projection-NZE", "NZE"),
         ("Projection - NZE", "NZE"),
-        ("Projection", None),
-        ("Projection-", None),
+        ("Projection", "Projection"),  # no suffix: kept as published
+        ("Net Zero Emissions", "Net Zero Emissions"),
     ],
 )
 def test_scenario_from_category(category, scenario):
@@ -329,10 +327,13 @@ def test_problems_name_line_and_field_and_nothing_is_written(package):
     before = sha256(output)
     source = write_csv(package / "IEA_Global_EV_Data_2025.csv", BAD)
     report = import_iea(source, package)
-    assert where(report.problems) == {(3, "unit"), (4, "region"), (5, "value"), (6, "year")}
+    # An unknown unit and a region that is no country are kept and noted, not errors.
+    assert where(report.problems) == {(5, "value"), (6, "year")}
     assert all(p.resource == source.name for p in report.problems)
-    unit = next(p for p in report.problems if p.field == "unit")
-    assert "tonnes" in unit.message
+    value = next(p for p in report.problems if p.field == "value")
+    assert "n/a" in value.message
+    assert any("'Atlantis'" in note for note in report.notes)
+    assert any("'tonnes'" in note for note in report.notes)
     assert report.rows_read == len(BAD)
     assert report.rows_written == 0 and not report.written
     assert sha256(output) == before
@@ -340,27 +341,14 @@ def test_problems_name_line_and_field_and_nothing_is_written(package):
     assert "nothing written" in report.summary()
 
 
-def test_skip_unmapped_writes_the_rest_and_still_reports(package):
-    source = write_csv(package / "IEA_Global_EV_Data_2025.csv", BAD)
-    report = import_iea(source, package, skip_unmapped=True)
-    assert where(report.problems) == {(3, "unit"), (4, "region"), (5, "value"), (6, "year")}
-    assert report.rows_read == len(BAD)
-    assert report.rows_written == 2
-    table = read_table(package / "data" / "iea.csv")
-    assert [(r["parameter"], r["edition"]) for r in table] == [
-        ("EV sales", "GEVO-2025"),
-        ("EV sales share", "GEVO-2025"),
-    ]
-
-
 def test_duplicates_report_both_lines(tmp_path):
     rows = [BASE[0], BASE[1], [" China ", *BASE[0][1:7], "5400001"]]
     report = import_iea(write_csv(tmp_path / "IEA_2025.csv", rows), tmp_path)
-    assert where(report.problems) == {(2, None), (4, None)}
-    assert "duplicate of line 4" in str(report.problems[0])
+    key = ", ".join(KEY)
+    assert where(report.problems) == {(2, key), (4, key)}
+    assert "duplicate key: same as line 4" in str(report.problems[0])
+    assert str(report.problems[0]).startswith("IEA_2025.csv, row 2, field region, category,")
     assert not (tmp_path / "data" / "iea.csv").exists()
-    report = import_iea(write_csv(tmp_path / "IEA_2025.csv", rows), tmp_path, skip_unmapped=True)
-    assert report.rows_written == 1
 
 
 def test_short_row_and_empty_field_are_problems(tmp_path):
@@ -368,6 +356,7 @@ def test_short_row_and_empty_field_are_problems(tmp_path):
     report = import_iea(write_csv(tmp_path / "IEA_2025.csv", rows), tmp_path)
     assert where(report.problems) == {(3, None), (4, "region")}
     assert report.rows_read == 3
+    assert not (tmp_path / "data" / "iea.csv").exists()
 
 
 # User errors
@@ -380,6 +369,21 @@ def test_missing_column_names_file_and_column(tmp_path):
     with pytest.raises(UserError) as caught:
         import_iea(source, tmp_path)
     assert "unit" in str(caught.value) and "IEA_2025.csv" in str(caught.value)
+    assert [str(p) for p in caught.value.problems] == [
+        "IEA_2025.csv, row 1, field unit: missing column 'unit'"
+    ]
+    assert not (tmp_path / "data" / "iea.csv").exists()
+
+
+def test_renamed_column_is_an_error_naming_both(tmp_path):
+    header = ["country" if c == "region" else c for c in HEADER]
+    source = write_csv(tmp_path / "IEA_2025.csv", BASE, header)
+    with pytest.raises(UserError) as caught:
+        import_iea(source, tmp_path)
+    [problem] = caught.value.problems
+    assert (problem.resource, problem.row, problem.field) == ("IEA_2025.csv", 1, "region")
+    assert "country" in problem.message and "renamed" in problem.message
+    assert not (tmp_path / "data").exists()
 
 
 def test_missing_file_is_a_user_error(tmp_path):
@@ -397,41 +401,44 @@ def test_header_matched_loosely_and_extra_columns_mentioned(tmp_path):
     assert "Note" in report.summary()
 
 
-# The command line
+# The command line (in-process: cli.main returns the exit code)
 
 
-def chinaev(*args: str) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).parent / "chinaev"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "chinaev.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, timeout=120)
+def chinaev(capsys, *args: str):
+    from chinaev import cli
+
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_prints_problems_and_exits_1(tmp_path):
+def test_cli_prints_problems_and_exits_1(tmp_path, capsys):
     source = write_csv(tmp_path / "IEA_Global_EV_Data_2025.csv", BAD)
-    result = chinaev("import-iea", str(source), "--datapackage", str(tmp_path / "datapackage.json"))
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "IEA_Global_EV_Data_2025.csv, row 3, field unit: unknown unit 'tonnes'" in result.stderr
-    assert "nothing written" in result.stdout
+    code, out, err = chinaev(
+        capsys, "import-iea", str(source), "--datapackage", str(tmp_path / "datapackage.json")
+    )
+    assert code == 1
+    assert "Traceback" not in err
+    assert "IEA_Global_EV_Data_2025.csv, row 5, field value: not a number: 'n/a'" in err
+    assert "note: " in err and "'tonnes'" in err
+    assert "nothing written" in out
     assert not (tmp_path / "data" / "iea.csv").exists()
 
-    result = chinaev("import-iea", str(source), "--datapackage", str(tmp_path), "--skip-unmapped")
-    assert result.returncode == 1
-    assert "row 4, field region" in result.stderr
-    assert len(read_table(tmp_path / "data" / "iea.csv")) == 2
 
-
-def test_cli_user_error_has_no_traceback(tmp_path):
-    result = chinaev(
-        "import-iea", str(tmp_path / "missing_2025.csv"), "--datapackage", str(tmp_path)
+def test_cli_user_error_has_no_traceback(tmp_path, capsys):
+    code, out, err = chinaev(
+        capsys, "import-iea", str(tmp_path / "missing_2025.csv"), "--datapackage", str(tmp_path)
     )
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "error:" in result.stderr and "missing_2025.csv" in result.stderr
+    assert code == 1
+    assert "Traceback" not in err
+    assert "error:" in err and "missing_2025.csv" in err
 
 
-def test_cli_success_exits_0(tmp_path):
+def test_cli_success_exits_0(tmp_path, capsys):
     source = write_csv(tmp_path / "IEA_Global_EV_Data_2024.csv", BASE)
-    result = chinaev("import-iea", str(source), "--datapackage", str(tmp_path / "datapackage.json"))
-    assert result.returncode == 0, result.stderr
-    assert f"{len(BASE)} written" in result.stdout
+    code, out, err = chinaev(
+        capsys, "import-iea", str(source), "--datapackage", str(tmp_path / "datapackage.json")
+    )
+    assert code == 0, err
+    assert f"{len(BASE)} written" in out
+    assert "no previous IEA table" in out

@@ -32,7 +32,33 @@ EXPORTS_FIGURE = "china_vehicle_exports_2025_05"
 
 def nbval(notebooks: list[Path], rootdir: Path) -> subprocess.CompletedProcess:
     """Strict nbval in a fresh pytest process; the kernel starts in each notebook's folder."""
-    command = [
+    return subprocess.run(
+        nbval_command(notebooks, rootdir), cwd=rootdir, capture_output=True, text=True
+    )
+
+
+def nbval_in_parallel(notebooks: list[Path], rootdir: Path, jobs: int = 2) -> list:
+    """nbval over `notebooks` split between `jobs` pytest processes (one kernel each)."""
+    groups = [notebooks[i::jobs] for i in range(jobs) if notebooks[i::jobs]]
+    running = [
+        subprocess.Popen(
+            nbval_command(group, rootdir),
+            cwd=rootdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for group in groups
+    ]
+    done = []
+    for process in running:
+        out, err = process.communicate()
+        done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    return done
+
+
+def nbval_command(notebooks: list[Path], rootdir: Path) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "pytest",
@@ -48,7 +74,6 @@ def nbval(notebooks: list[Path], rootdir: Path) -> subprocess.CompletedProcess:
         "-q",
         "--color=no",
     ]
-    return subprocess.run(command, cwd=rootdir, capture_output=True, text=True)
 
 
 def report(done: subprocess.CompletedProcess) -> str:
@@ -61,14 +86,16 @@ def committed_chapters() -> tuple[list[Path], list[str]]:
     return present, missing
 
 
+@pytest.mark.slow
 def test_committed_chapters_match_a_fresh_execution():
     present, missing = committed_chapters()
     if missing and os.environ.get("CI") == "true":
         pytest.fail(f"chapter notebooks missing from book/: {', '.join(missing)}")
     if not present:
         pytest.skip("no chapter notebook in book/ yet")
-    done = nbval(present, REPO)
-    assert done.returncode == 0, report(done)
+    # Two pytest processes, one per core: the chapters are independent.
+    for done in nbval_in_parallel(present, REPO):
+        assert done.returncode == 0, report(done)
 
 
 def test_committed_chapters_were_executed_by_chinaev_run():
@@ -111,6 +138,7 @@ def change_figure_value(figures_csv: Path, figure_id: str, new_value: int) -> No
     raise AssertionError(f"{figure_id} not in {figures_csv}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", ["figure", "exports"])
 def test_nbval_fails_when_data_changed_and_passes_after_chinaev_run(tmp_path, chapter):
     project = tmp_path / "project"

@@ -9,17 +9,16 @@ hidden set-up cell, then a `parameters` cell with `datapackage` and `as_of`.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import edit_row, read_csv
 
-from chinaev import run
+from chinaev import cli, run
+from chinaev.derive import stale_rows
 from chinaev.problems import UserError
 from chinaev.run import (
     BOOK_DIR_ENV,
@@ -32,7 +31,6 @@ from chinaev.run import (
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
-CHINAEV = Path(sys.executable).parent / "chinaev"
 
 
 def make_project(root: Path, *chapters: str) -> tuple[Path, Path]:
@@ -68,7 +66,21 @@ def leftovers(folder: Path) -> list[str]:
     return [path.name for path in folder.glob(".*.tmp.ipynb")]
 
 
-def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
+def set_figure(package: Path, figure_id: str, value: str) -> None:
+    """Change a figure's value and its bounds (a what-if edit: the quote still says 551,000)."""
+    edit_row(package, "figures", "figure_id", figure_id, value=value, lower=value, upper=value)
+
+
+STALE_BY_MAY = [  # derived figures computed from china_vehicle_exports_2025_05
+    "china_nev_share_of_exports_2025_05",
+    "china_non_nev_exports_2025_05",
+    "china_non_nev_exports_2025_05_growth_yoy",
+    "china_vehicle_exports_2024_05",
+]
+
+
+@pytest.mark.slow
+def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path, frozen_code):
     book, descriptor = make_project(tmp_path / "project", "figure")
     lines = run_chapters(
         ["figure"],
@@ -90,6 +102,22 @@ def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path):
     assert "china_vehicle_exports_2025_05: 551\n" in stdout_of(notebook)
     assert leftovers(book) == []
 
+    # No volatile metadata, and the fingerprint of what it was made from.
+    assert set(notebook.metadata.papermill) <= {"default_parameters", "parameters", "version"}
+    for cell in notebook.cells:
+        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
+    assert injected_cell(notebook).id == "injected-parameters"
+    parameters = notebook.metadata.papermill.parameters
+    assert parameters == {
+        "datapackage": "../datapackage/datapackage.json",
+        "as_of": "2025-06-30",
+        "scale": 1000,
+    }
+    # Executing does not change the fingerprint: the next run can compare it.
+    assert notebook.metadata.chinaev.fingerprint == chapter_fingerprint(
+        book / "figure.ipynb", descriptor, parameters
+    )
+
 
 @pytest.fixture
 def frozen_code(tmp_path, monkeypatch) -> Path:
@@ -105,25 +133,7 @@ def frozen_code(tmp_path, monkeypatch) -> Path:
     return copy
 
 
-def test_executed_notebook_has_no_volatile_metadata_and_records_its_fingerprint(
-    tmp_path, frozen_code
-):
-    book, descriptor = make_project(tmp_path / "project", "figure")
-    run_chapters(["figure"], datapackage=descriptor, book_dir=book)
-
-    notebook = nbformat.read(book / "figure.ipynb", as_version=4)
-    assert set(notebook.metadata.papermill) <= {"default_parameters", "parameters", "version"}
-    for cell in notebook.cells:
-        assert "papermill" not in cell.metadata and "execution" not in cell.metadata
-    assert injected_cell(notebook).id == "injected-parameters"
-    parameters = notebook.metadata.papermill.parameters
-    assert parameters == {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
-    # Executing does not change the fingerprint: the next run can compare it.
-    assert notebook.metadata.chinaev.fingerprint == chapter_fingerprint(
-        book / "figure.ipynb", descriptor, parameters
-    )
-
-
+@pytest.mark.slow
 def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure")
     out = tmp_path / "out"  # outside the project: the data path is absolute
@@ -141,6 +151,7 @@ def test_reruns_on_unchanged_inputs_are_byte_identical(tmp_path):
     assert sha256(book / "figure.ipynb") == in_place
 
 
+@pytest.mark.slow
 def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure", "fails")
     previous_fails = (book / "fails.ipynb").read_bytes()
@@ -170,6 +181,7 @@ def test_a_failing_chapter_keeps_its_previous_notebook_and_others_are_written(tm
     assert leftovers(book) == []
 
 
+@pytest.mark.slow
 def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     book, descriptor = make_project(tmp_path / "project", "figure")
     first = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
@@ -183,13 +195,25 @@ def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     forced = run_chapters(["figure"], datapackage=descriptor, book_dir=book, force=True)
     assert forced[0].startswith("figure: executed in")
 
-    figures = descriptor.parent / "data" / "figures.csv"
-    figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
+    # A what-if edit of a figure: the derived figures computed from it are stale, so
+    # they are re-derived before the chapter runs, never shown beside the new value.
+    package = descriptor.parent
+    set_figure(package, "china_vehicle_exports_2025_05", "561000")
+    assert stale_rows(package)
     changed = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
-    assert changed[0].startswith("figure: executed in")
+    assert changed[0].startswith("derived.csv: ") and "re-derived" in changed[0]
+    for derived_id in STALE_BY_MAY:
+        assert derived_id in changed[0]
+    assert changed[1].startswith("figure: executed in")
     assert sha256(book / "figure.ipynb") != written
+    assert stale_rows(package) == []
+    derived = {r["derived_id"]: r for r in read_csv(package / "data" / "derived.csv")}
+    assert derived["china_nev_share_of_exports_2025_05"]["value"] == "37.7897"  # 100*212/561
+    output = stdout_of(nbformat.read(book / "figure.ipynb", as_version=4))
+    assert "china_vehicle_exports_2025_05: 561,000\n" in output
 
 
+@pytest.mark.slow
 def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, frozen_code):
     # Two chapters: `cites` reads one exports figure and an IEA slice; `figure` reads
     # the package without a record, so any data edit re-runs it.
@@ -215,6 +239,9 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     figures = descriptor.parent / "data" / "figures.csv"
     figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
     lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
+    # The edit made derived figures stale: they are re-derived first (see below).
+    assert lines[0].startswith("derived.csv: "), lines
+    lines = lines[1:]
     assert lines[0].startswith("other: skipped, nothing it reads changed"), lines
     assert re.match(
         r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[1]
@@ -228,6 +255,7 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     )
 
 
+@pytest.mark.slow
 def test_two_jobs_run_two_chapters_at_the_same_time(tmp_path):
     book, descriptor = make_project(
         tmp_path / "project", ("meet-a", "rendezvous"), ("meet-b", "rendezvous")
@@ -322,29 +350,58 @@ def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path, frozen_code
     assert chapter_fingerprint(path, descriptor, parameters) != base
 
 
-def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path):
+@pytest.mark.slow
+def test_cli_runs_a_chapter_and_reports_a_failure_without_traceback(tmp_path, monkeypatch, capsys):
     book, descriptor = make_project(tmp_path / "project", "figure", "fails")
-    environment = {**os.environ, BOOK_DIR_ENV: str(book)}
+    monkeypatch.setenv(BOOK_DIR_ENV, str(book))
     out = tmp_path / "out"
-    command = [str(CHINAEV), "run", "--datapackage", str(descriptor), "--output-dir", str(out)]
+    command = ["run", "--datapackage", str(descriptor), "--output-dir", str(out)]
 
-    done = subprocess.run(
-        [*command, "figure", "-p", "scale", "2", "--as-of", "2025-06-30"],
-        env=environment,
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    code = cli.main([*command, "figure", "-p", "scale", "2", "--as-of", "2025-06-30"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
     assert re.fullmatch(
-        r"figure: executed in \d+\.\d s \(.*\) -> \S+/out/figure\.ipynb\n", done.stdout
+        r"figure: executed in \d+\.\d s \(.*\) -> \S+/out/figure\.ipynb\n", printed.out
     )
     notebook = nbformat.read(out / "figure.ipynb", as_version=4)
     assert "as_of: 2025-06-30; scale: 2 (int)" in stdout_of(notebook)
 
-    done = subprocess.run([*command, "fails"], env=environment, capture_output=True, text=True)
-    assert done.returncode == 1
-    assert "error: 1 chapter failed" in done.stderr
-    assert "fails: cell 5" in done.stderr and "Traceback" not in done.stderr
+    code = cli.main([*command, "fails"])
+    printed = capsys.readouterr()
+    assert code == 1
+    assert "error: 1 chapter failed" in printed.err
+    assert "fails: cell 5" in printed.err and "Traceback" not in printed.err
+
+
+def test_no_derive_refuses_and_names_the_stale_rows(tmp_path, monkeypatch, capsys):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    package = descriptor.parent
+    set_figure(package, "china_vehicle_exports_2025_05", "561000")
+    derived_before = (package / "data" / "derived.csv").read_bytes()
+    with pytest.raises(UserError, match="stale") as caught:
+        run_chapters(["figure"], datapackage=descriptor, book_dir=book, derive=False)
+    for derived_id in STALE_BY_MAY:
+        assert derived_id in str(caught.value)
+    assert {p.resource for p in caught.value.problems} == {"derived"}
+    assert (package / "data" / "derived.csv").read_bytes() == derived_before
+    assert stdout_of(nbformat.read(book / "figure.ipynb", as_version=4)) == ""  # not executed
+
+    monkeypatch.setenv(BOOK_DIR_ENV, str(book))
+    code = cli.main(["run", "figure", "--datapackage", str(descriptor), "--no-derive"])
+    err = capsys.readouterr().err
+    assert code == 1 and "china_nev_share_of_exports_2025_05" in err and "stale" in err
+
+
+def test_a_package_whose_tables_are_invalid_is_refused(tmp_path):
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    package = descriptor.parent
+    line = edit_row(package, "figures", "figure_id", "china_ev_sales_2024", unit="furlongs")
+    before = (book / "figure.ipynb").read_bytes()
+    with pytest.raises(UserError, match="problem") as caught:
+        run_chapters(["figure"], datapackage=descriptor, book_dir=book)
+    found = {(p.resource, p.row, p.field) for p in caught.value.problems}
+    assert ("figures", line, "unit") in found
+    assert (book / "figure.ipynb").read_bytes() == before
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,38 @@
 """`chinaev validate` on bad input: one line per problem naming resource, row and field,
-exit code 1, and never a traceback."""
+exit code 1, and never a traceback.
+
+The CLI is called in-process (`cli.main` returns the exit code, stdout and stderr are
+captured); one test runs the installed `chinaev` script as a subprocess."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import shutil
+import subprocess
+from unittest import mock
 
 import pytest
 from helpers import copy_package, edit_row, read_csv, run_cli, seeds_dir, write_csv
+
+from chinaev import cli
 
 FIG = "china_vehicle_exports_2025_05"  # "China exported 551,000 vehicles in May alone"
 
 
 def validate(package, *extra, env=None):
-    result = run_cli("validate", str(package / "datapackage.json"), *extra, env=env)
+    """`chinaev validate PACKAGE ...` in this process: exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, env or {}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        code = cli.main(["validate", str(package / "datapackage.json"), *extra])
+    result = subprocess.CompletedProcess(
+        ["chinaev", "validate"], code, out.getvalue(), err.getvalue()
+    )
     assert "Traceback" not in result.stderr, result.stderr
     return result
 
@@ -36,9 +56,15 @@ def package(tmp_path):
 
 def test_the_real_package_is_valid():
     seeds_dir()
-    result = run_cli("validate")
+    result = run_cli("validate")  # the installed script, in its own process
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid:")
+
+
+@pytest.mark.parametrize("engine", ["fast", "frictionless"])
+def test_both_engines_report_the_same_problems(package, engine):
+    line = edit_row(package, "figures", "figure_id", FIG, value="five hundred")
+    assert_reports(validate(package, "--engine", engine), "figures", line, "value", "type-error")
 
 
 def test_wrong_type(package):

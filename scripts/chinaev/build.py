@@ -63,6 +63,29 @@ def build_book(
     return lines
 
 
+def overlay_book(chapters: Path, work: Path, base: Path | None = None) -> Path:
+    """A book folder in `work`: the book at `base` (its table of contents, pages and
+    static files) with the notebooks found in `chapters` in place of its own.
+
+    This is how chapters re-run elsewhere (`chinaev run --output-dir`) are built to a
+    folder of their own without touching book/. Returns the new book folder.
+    """
+    base = Path(base or paths.BOOK).resolve()
+    chapters = Path(chapters).resolve()
+    notebooks = sorted(p for p in chapters.glob("*.ipynb") if not p.name.startswith("."))
+    if not notebooks:
+        raise UserError(f"{chapters}: no chapter notebook (*.ipynb) to build")
+    known = {p.name for p in base.glob("*.ipynb")}
+    unknown = [p.name for p in notebooks if p.name not in known]
+    if unknown:
+        raise UserError(f"{', '.join(unknown)} in {chapters} is no chapter of the book at {base}")
+    book = Path(work) / "book"
+    shutil.copytree(base, book, ignore=shutil.ignore_patterns("_build", ".*"))
+    for notebook in notebooks:
+        shutil.copy2(notebook, book / notebook.name)
+    return book
+
+
 def write_bundle(static_dir: Path) -> Path:
     """Write the vega bundle into the book's `_static/` (unchanged files are left alone)."""
     static_dir.mkdir(parents=True, exist_ok=True)

@@ -197,7 +197,8 @@ class Chapter:
         blocks = []
         for number, record_id in enumerate(self.cited, start=1):
             if record_id == "iea":
-                body = f"IEA data: {self._source_label('iea-gevo-2024')}, resource `iea`."
+                label = self._source_label(self.package.iea_source_id)
+                body = f"IEA data: {label}, resource `iea`."
             else:
                 record = self.package.record(record_id)
                 body = (
@@ -233,6 +234,12 @@ class Chapter:
         title = references.escape(row.get("title"))
         named = f"{references.escape(who)}, *{title}*" if who else f"*{title}*"
         return f"[{named}](#{references.anchor(source_id)})"
+
+    def iea_credit(self) -> str:
+        """Chart credit for the IEA edition in the package, e.g. 'IEA Global EV Outlook 2024
+        (CC BY 4.0)'; chapters should use it rather than type the edition."""
+        year = self.package.iea_source_id.rsplit("-", 1)[-1]
+        return f"IEA Global EV Outlook {year} (CC BY 4.0)"
 
     def cite_iea(self) -> str:
         """Markdown link to the IEA entry of the sources list."""

@@ -22,7 +22,9 @@ def _print_problems(problems) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from chinaev.validate import validate_package
 
-    result = validate_package(Path(args.path), seeds=Path(args.seeds) if args.seeds else None)
+    result = validate_package(
+        Path(args.path), seeds=Path(args.seeds) if args.seeds else None, engine=args.engine
+    )
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     if result.problems:
@@ -36,15 +38,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_import_iea(args: argparse.Namespace) -> int:
     from chinaev.iea import import_iea
 
-    report = import_iea(
-        Path(args.source),
-        Path(args.datapackage),
-        skip_unmapped=args.skip_unmapped,
-        edition=args.edition,
-    )
-    print(report.summary())
+    report = import_iea(Path(args.source), Path(args.datapackage), edition=args.edition)
+    for line in report.lines():
+        print(line)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     if report.problems:
         _print_problems(report.problems)
+        print(
+            f"{len(report.problems)} problem(s): nothing written, {report.output} left as it was",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -73,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         output_dir=Path(args.output_dir) if args.output_dir else None,
         book_dir=Path(args.book_dir) if args.book_dir else None,
         force=args.force,
+        derive=not args.no_derive,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
     for line in results:
@@ -84,8 +89,31 @@ def cmd_build(args: argparse.Namespace) -> int:
     from chinaev.build import build_book
 
     builders = [b for b, wanted in (("html", args.html), ("pdf", args.pdf)) if wanted]
-    for output in build_book(builders or ["html", "pdf"]):
-        print(output)
+    builders = builders or ["html", "pdf"]
+    if not args.book_dir:
+        output = Path(args.output_dir) if args.output_dir else None
+        for line in build_book(builders, output=output):
+            print(line)
+        return 0
+    import os
+    import tempfile
+
+    from chinaev.build import overlay_book
+    from chinaev.run import BOOK_DIR_ENV
+
+    chapters = Path(args.book_dir)
+    if not chapters.is_dir():
+        raise UserError(f"{chapters}: no such folder")
+    output = Path(args.output_dir) if args.output_dir else chapters / "_build"
+    if (chapters / "_toc.yml").exists():  # a whole book
+        lines = build_book(builders, book_dir=chapters, output=output)
+    else:  # chapters re-run elsewhere, built into the rest of the book
+        with tempfile.TemporaryDirectory(prefix="chinaev-book-") as work:
+            base = os.environ.get(BOOK_DIR_ENV) or None
+            book = overlay_book(chapters, Path(work), base=Path(base) if base else None)
+            lines = build_book(builders, book_dir=book, output=output)
+    for line in lines:
+        print(line)
     return 0
 
 
@@ -98,6 +126,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seeds", help="folder of source texts (default: $CHINAEV_SEEDS or ../shared/seeds)"
     )
+    p.add_argument(
+        "--engine",
+        choices=("auto", "fast", "frictionless"),
+        default="auto",
+        help="who checks the Table Schemas: auto (default) sends data files of 512 KB or "
+        "more, and tables with foreign keys into them, to the DuckDB fast path and the rest "
+        "to frictionless-py; the problems are the same",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -105,11 +141,6 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("source", help="the IEA CSV download")
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
-    p.add_argument(
-        "--skip-unmapped",
-        action="store_true",
-        help="write the rows that map even if others do not (problems are still printed, exit 1)",
-    )
     p.add_argument("--edition", help="edition label, e.g. GEVO-2025 (default: year in file name)")
     p.set_defaults(func=cmd_import_iea)
 
@@ -131,11 +162,25 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="execute even chapters whose inputs are unchanged since their last run",
     )
+    p.add_argument(
+        "--no-derive",
+        action="store_true",
+        help="refuse to run when derived figures are stale, instead of re-deriving them",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("build", help="build the book with jupyter-book")
     p.add_argument("--html", action="store_true")
     p.add_argument("--pdf", action="store_true")
+    p.add_argument(
+        "--book-dir",
+        help="build the chapter notebooks in this folder (e.g. a `chinaev run --output-dir`) "
+        "in place of the book's own; a folder with its own _toc.yml is built as it is",
+    )
+    p.add_argument(
+        "--output-dir",
+        help="write html/ and pdf/ here (default: _build, or BOOK_DIR/_build with --book-dir)",
+    )
     p.set_defaults(func=cmd_build)
     return top
 

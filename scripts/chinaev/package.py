@@ -59,6 +59,17 @@ def read_descriptor(path: Path | str) -> dict:
     return descriptor
 
 
+def iea_source_id(descriptor: dict) -> str:
+    """The `sources` row the iea resource comes from: its `source_id`, set by the import.
+
+    Empty when the descriptor does not say (`chinaev validate` reports that).
+    """
+    for resource in descriptor.get("resources", []):
+        if resource.get("name") == "iea":
+            return str(resource.get("source_id") or "")
+    return ""
+
+
 def resource_descriptor(descriptor: dict, name: str) -> dict:
     for resource in descriptor.get("resources", []):
         if resource.get("name") == name:
@@ -117,6 +128,11 @@ class Package:
                 self.reads.table(name)
             return tables[name]
         raise AttributeError(name)
+
+    @property
+    def iea_source_id(self) -> str:
+        """The sources row of the IEA edition in the iea resource, e.g. iea-gevo-2024."""
+        return iea_source_id(self.descriptor)
 
     @property
     def version(self) -> str:
@@ -210,7 +226,7 @@ def _apply_as_of(package: Package, cutoff: date) -> None:
         keep(name, tables[name]["source_id"].isin(known))
     events = tables["events"]
     keep("events", events["source_id"].isin(known) & (events["date"] <= stamp))
-    if "iea-gevo-2024" not in known:
+    if iea_source_id(package.descriptor) not in known:
         keep("iea", tables["iea"]["year"] < 0)
     keep("sources", sources["source_id"].isin(known))
     keep("derived", _derived_still_computable(tables))

@@ -105,6 +105,8 @@ def run_chapters(
     book_dir: Path | str | None = None,
     force: bool = False,
     progress=None,
+    derive: bool = True,
+    validate: bool = True,
 ) -> list[str]:
     """Execute chapters; return one line per chapter, e.g. `exports: executed in 4.1 s -> …`.
 
@@ -114,6 +116,13 @@ def run_chapters(
     `coerce_parameter` (the CLI passes strings). Raises UserError for bad input
     before anything runs, and ChapterFailed (a UserError) after the run when
     any chapter failed.
+
+    Before anything executes, the package's derived figures are checked: stale ones
+    are re-derived (`derive=False`: a UserError naming them instead). When a chapter
+    is to execute, the package's tables are validated against their Table Schemas
+    (types, constraints, keys; `validate=False` skips it); a package with problems is
+    a UserError listing them, and nothing runs. Provenance checks (quotes against the
+    source texts) are `chinaev validate`'s: a run on other data may change figures.
     """
     book = _book_dir(book_dir)
     names = _select(chapters, book)
@@ -123,6 +132,7 @@ def run_chapters(
     if jobs < 1:
         raise UserError(f"jobs must be at least 1, not {jobs}")
     _check_kernel()
+    notices = refresh_derived(descriptor, derive=derive)
 
     destination = Path(output_dir).absolute() if output_dir else book
     destination.mkdir(parents=True, exist_ok=True)
@@ -141,6 +151,8 @@ def run_chapters(
         # relative datapackage path resolves the same way in both.
         job = _Job(name, source, output, destination, values, reason or "")
         (work if reason else skipped).append(job)
+    if work and validate:
+        check_package(descriptor)
     outcomes = _execute_all(work, min(jobs, len(work)), progress) if work else []
 
     written = [
@@ -150,10 +162,100 @@ def run_chapters(
         for o in outcomes
         if not o.error
     ]
+    written = notices + written
     failures = [o.error for o in outcomes if o.error]
     if failures:
         raise ChapterFailed(failures, written)
     return written
+
+
+def refresh_derived(descriptor: Path, *, derive: bool = True) -> list[str]:
+    """Re-derive stale derived figures (or refuse); one line per re-derivation.
+
+    A chapter must never show a changed figure beside derived figures computed
+    from its old value.
+    """
+    from chinaev.derive import stale_rows, write_derived
+
+    problems = stale_rows(descriptor.parent)
+    stale = [p for p in problems if p.message.startswith("stale:")]
+    broken = [p for p in problems if not p.message.startswith("stale:")]
+    if broken:
+        raise UserError(
+            "derived figures cannot be recomputed; nothing was run (fix derived.csv or its inputs)",
+            broken,
+        )
+    if not stale:
+        return []
+    ids = _derived_ids(descriptor.parent, sorted({p.row for p in stale}))
+    if not derive:
+        raise UserError(
+            f"{len(ids)} derived figure(s) are stale: {', '.join(ids)}; nothing was run "
+            "(run `chinaev derive`, or `chinaev run` without --no-derive)",
+            stale,
+        )
+    write_derived(descriptor.parent)
+    return [f"derived.csv: {len(ids)} stale derived figure(s) re-derived: {', '.join(ids)}"]
+
+
+def _derived_ids(folder: Path, lines: list[int]) -> list[str]:
+    from chinaev.package import read_rows
+
+    rows = read_rows(folder, "derived")
+    return [rows[line - 2].get("derived_id", f"line {line}") for line in lines]
+
+
+VALIDATED_CACHE_ENV = "CHINAEV_CACHE_DIR"
+
+
+def check_package(descriptor: Path) -> None:
+    """Validate the package's tables before chapters read them; UserError listing problems.
+
+    Table Schema checks only (the DuckDB fast path for large resources). A package
+    whose files and checking code are unchanged since it last passed is not checked
+    again (a marker in $CHINAEV_CACHE_DIR, default ~/.cache/chinaev).
+    """
+    from chinaev.validate import table_schema_problems
+
+    marker = _validation_marker(descriptor)
+    if marker is not None and marker.exists():
+        return
+    problems = table_schema_problems(descriptor.parent)
+    if problems:
+        raise UserError(
+            f"the data package has {len(problems)} problem(s) in its tables (see `chinaev "
+            "validate`); nothing was run",
+            problems,
+        )
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(str(descriptor) + "\n", encoding="utf-8")
+        except OSError:
+            pass  # no cache: the next run validates again
+
+
+def _validation_marker(descriptor: Path) -> Path | None:
+    digest = hashlib.sha256()
+    try:
+        for relative, path in package_files(descriptor):
+            digest.update(relative.encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+        for module in sorted(CODE_DIR.glob("*.py")):
+            digest.update(module.name.encode("utf-8") + module.read_bytes())
+        seeds = paths.seeds_dir()
+        for path in sorted(seeds.glob("*")) if seeds.is_dir() else []:
+            if path.is_file():
+                digest.update(
+                    path.name.encode("utf-8") + hashlib.sha256(path.read_bytes()).digest()
+                )
+        digest.update(os.environ.get("CI", "").encode("utf-8"))
+        for library in ("frictionless", "duckdb"):
+            digest.update(_version(library).encode("utf-8"))
+    except OSError:
+        return None
+    cache = Path(os.environ.get(VALIDATED_CACHE_ENV) or Path.home() / ".cache" / "chinaev")
+    return cache / "validated" / digest.hexdigest()
 
 
 def _book_dir(book_dir: Path | str | None) -> Path:

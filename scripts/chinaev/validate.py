@@ -17,7 +17,7 @@ from pathlib import Path
 from chinaev import paths
 from chinaev.derive import stale_links, stale_rows
 from chinaev.numbers import close, parse_as_written
-from chinaev.package import package_dir, read_descriptor, read_rows
+from chinaev.package import iea_source_id, package_dir, read_descriptor, read_rows
 from chinaev.problems import Problem, UserError
 from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
 
@@ -33,6 +33,12 @@ QUALIFIER_BOUNDS = {
     "less_than": (None, 1.0),
 }
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
+# Table Schema checks: "auto" sends resources whose data file is at least FAST_BYTES,
+# or whose foreign keys point into such a file, to the DuckDB fast path
+# (chinaev.fastcheck) and the rest to frictionless-py;
+# "fast" and "frictionless" send every resource to one of them.
+ENGINES = ("auto", "fast", "frictionless")
+FAST_BYTES = 512 * 1024
 
 
 @dataclass
@@ -41,8 +47,16 @@ class Validation:
     notes: list[str] = field(default_factory=list)  # checks skipped, and why
 
 
-def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
-    """Run every check on the package at `path` (datapackage.json or its folder)."""
+def validate_package(
+    path: Path | str, seeds: Path | None = None, engine: str = "auto"
+) -> Validation:
+    """Run every check on the package at `path` (datapackage.json or its folder).
+
+    `engine` chooses who checks the Table Schemas (see ENGINES); the problems
+    are the same either way, only the time differs.
+    """
+    if engine not in ENGINES:
+        raise UserError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     result = Validation()
     folder = package_dir(path)
     try:
@@ -50,7 +64,7 @@ def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
     except UserError as error:
         result.problems.append(Problem("datapackage.json", None, None, str(error)))
         return result
-    result.problems += frictionless_problems(folder)
+    result.problems += table_schema_problems(folder, engine, result.notes)
     try:
         tables = {name: read_rows(folder, name) for name in _resource_names(folder)}
     except UserError as error:
@@ -64,6 +78,7 @@ def validate_package(path: Path | str, seeds: Path | None = None) -> Validation:
         check_quoted_records,
         check_events_and_periods,
         check_derived,
+        check_iea_edition,
         check_comparisons,
     ):
         result.problems += list(check(folder, tables, texts))
@@ -77,6 +92,81 @@ def _order(problem: Problem):
 
 def _resource_names(folder: Path) -> list[str]:
     return [resource["name"] for resource in read_descriptor(folder).get("resources", [])]
+
+
+def _frictionless_problem(resource: str, error) -> Problem:
+    fields = (
+        getattr(error, "field_name", None)
+        or ", ".join(getattr(error, "field_names", None) or [])
+        or None
+    )
+    cell = getattr(error, "cell", None)
+    shown = f" {cell!r}" if cell not in (None, "") else ""
+    return Problem(
+        resource,
+        getattr(error, "row_number", None),
+        fields,
+        f"{error.type}:{shown} {error.note or error.message}",
+    )
+
+
+def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> list[Problem]:
+    """Frictionless v2 validation of the package, large resources on the fast path.
+
+    The same steps as frictionless's Package.validate: the descriptor against the
+    Data Package profile first (nothing else when it fails), then each resource.
+    """
+    if engine == "frictionless":
+        return frictionless_problems(folder)
+    from frictionless import FrictionlessException, Package, system
+
+    from chinaev import fastcheck
+
+    descriptor_path = folder / "datapackage.json"
+    try:
+        with system.use_context(trusted=True):
+            package = Package(str(descriptor_path))
+            package.to_descriptor(validate=True)
+    except FrictionlessException as exception:
+        return [
+            Problem("datapackage.json", None, None, f"{error.type}: {error.message}")
+            for error in exception.to_errors()
+        ]
+    except Exception as error:  # frictionless raises many kinds for a broken descriptor
+        return [Problem("datapackage.json", None, None, f"frictionless cannot read it: {error}")]
+    descriptor = read_descriptor(folder)
+    problems = []
+    checker = fastcheck.Checker(folder, descriptor)
+    sizes = {
+        r.get("name"): (folder / str(r.get("path") or "")).stat().st_size
+        if (folder / str(r.get("path") or "")).is_file()
+        else 0
+        for r in descriptor.get("resources", [])
+    }
+    for resource in package.resources:
+        # frictionless reads every resource a foreign key points to, row by row: a small
+        # table whose keys point into a large one is large to check too.
+        references = [
+            fk.get("reference", {}).get("resource") or resource.name
+            for fk in (resource.schema.foreign_keys if resource.schema else [])
+        ]
+        large = any(sizes.get(name, 0) >= FAST_BYTES for name in [resource.name, *references])
+        found = None
+        if engine == "fast" or large:
+            found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
+            if found is None and notes is not None:
+                notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
+        if found is None:
+            with system.use_context(trusted=True):
+                report = resource.validate()
+            found = [
+                _frictionless_problem(task.name or resource.name, error)
+                for task in report.tasks
+                for error in task.errors
+            ] + [_frictionless_problem("datapackage.json", error) for error in report.errors]
+        problems += found
+    checker.close()
+    return problems
 
 
 def frictionless_problems(folder: Path) -> list[Problem]:
@@ -402,6 +492,40 @@ def check_events_and_periods(folder, tables, texts) -> Iterator[Problem]:
     for line, row in enumerate(tables.get("events", []), start=2):
         if row.get("value") and not row.get("unit"):
             yield Problem("events", line, "unit", "an event value needs a unit")
+
+
+def check_iea_edition(folder, tables, texts) -> Iterator[Problem]:
+    """The iea resource names its edition's row in sources (`source_id`), and it is there."""
+    if "iea" not in tables:
+        return
+    source_id = iea_source_id(read_descriptor(folder))
+    sources = {row.get("source_id"): row for row in tables.get("sources", [])}
+    if not source_id:
+        yield Problem(
+            "datapackage.json",
+            None,
+            "source_id",
+            "the iea resource does not name its sources row (source_id); `chinaev import-iea` "
+            "sets it",
+        )
+    elif source_id not in sources:
+        yield Problem(
+            "datapackage.json",
+            None,
+            "source_id",
+            f"the iea resource's source_id {source_id!r} is not a row of sources",
+        )
+    else:
+        editions = {row.get("edition") for row in tables["iea"]} - {""}
+        year = source_id.rsplit("-", 1)[-1]
+        wrong = sorted(e for e in editions if not str(e).endswith(year))
+        if wrong:
+            yield Problem(
+                "iea",
+                None,
+                "edition",
+                f"edition {', '.join(wrong)} does not match the resource's source_id {source_id}",
+            )
 
 
 def check_derived(folder, tables, texts) -> Iterator[Problem]:
