@@ -21,6 +21,7 @@ from chinaev.package import (
     read_rows,
     resource_descriptor,
     split_inputs,
+    table_path,
 )
 from chinaev.problems import Problem, UserError
 
@@ -171,7 +172,7 @@ def write_derived(path: Path | str, check: bool = False) -> bool:
     rows, problems = recompute(folder)
     if problems:
         raise UserError("derived figures cannot be computed", problems)
-    target = folder / resource_descriptor(read_descriptor(folder), "derived")["path"]
+    target = table_path(folder, resource_descriptor(read_descriptor(folder), "derived"))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()
