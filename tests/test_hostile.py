@@ -810,7 +810,7 @@ PARAMETER = "chapter parameter"
 def unknown_chapter(p):
     argv = p.run()
     argv[1] = "exprots"
-    return Expect(argv, "book/", None, None, "unknown chapter 'exprots'")
+    return Expect(argv, "book/", None, None, "the notebooks in")
 
 
 @case(PARAMETER, "as_of that is not a date")

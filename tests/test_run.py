@@ -180,8 +180,9 @@ def test_unchanged_chapters_are_skipped_until_an_input_changes(tmp_path):
     forced = run_chapters(["figure"], datapackage=descriptor, book_dir=book, force=True)
     assert forced[0].startswith("figure: executed in")
 
-    figures = descriptor.parent / "data" / "figures.csv"
-    figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
+    # A change that keeps the package valid (chinaev run refuses an invalid one).
+    sources = descriptor.parent / "data" / "sources.csv"
+    sources.write_bytes(sources.read_bytes().replace(b"the most reliable", b"the most trusted", 1))
     changed = run_chapters(["figure"], datapackage=descriptor, book_dir=book)
     assert changed[0].startswith("figure: executed in")
     assert sha256(book / "figure.ipynb") != written

@@ -218,7 +218,8 @@ class Chapter:
             else f"{when:%B %Y}"
         )
         inferred = ", date inferred" if source["date_inferred"] else ""
-        return f"*{source['title']}* ({who}, {dated}{inferred}; file `{source['file']}`)"
+        title, who = text.myst(source["title"]), text.myst(who)
+        return f"*{title}* ({who}, {dated}{inferred}; file `{source['file']}`)"
 
     def cite_iea(self) -> str:
         """Markdown link to the IEA entry of the sources list."""
@@ -228,21 +229,21 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{record['quote']}”, "
+            f"`{record['figure_id']}`: “{text.myst(record['quote'])}”, "
             f"{self._source_label(record['source_id'])}, paragraph {record['locator'][1:]}."
         )
         if record["correction_id"]:
             corrections = self.package.corrections.set_index("correction_id")
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {fix['correct_statement']}"
+                entry += f" *Correction:* {text.myst(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {record['note']} "
-            f"Computed as {record['formula']} from {inputs}."
+            f"`{record['derived_id']}` (derived): {text.myst(record['note'])} "
+            f"Computed as {text.myst(record['formula'])} from {inputs}."
         )
 
 
@@ -275,7 +276,7 @@ def table(
     words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return text.myst(value)
 
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

@@ -116,7 +116,7 @@ def run_chapters(
     as_of = check_as_of(as_of)
     extra = _extra_parameters(parameters or {}, [book / f"{name}.ipynb" for name in names])
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
-        raise UserError(f"jobs must be a whole number of at least 1, not {jobs!r}")
+        raise UserError(f"jobs must be at least 1, not {jobs!r}")
     destination = _output_dir(output_dir) if output_dir else book
     # Bad data must never reach a chapter: a chapter that happened to run on it would
     # overwrite its good notebook with wrong numbers.
@@ -187,8 +187,8 @@ def _select(chapters, book: Path) -> list[str]:
     unknown = [name for name in names if not isinstance(name, str) or name not in valid]
     if unknown:
         raise UserError(
-            f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-            f"(no such notebook in {_shown(book)}/); choose from: {', '.join(valid)}"
+            f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"choose from: {', '.join(valid)} (the notebooks in {_shown(book)}/)"
         )
     missing = [name for name in names if not (book / f"{name}.ipynb").is_file()]
     if missing:
