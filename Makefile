@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 UV := python3 -m uv
 APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
 	texlive-fonts-extra texlive-xetex texlive-science texlive-lang-chinese fonts-freefont-otf \
-	fonts-noto-cjk lmodern poppler-utils chromium chromium-driver
+	fonts-noto-cjk lmodern poppler-utils chromium chromium-driver faketime
 
 .PHONY: book test setup system-deps validate run html pdf lint clean
 

@@ -58,7 +58,7 @@ def test_setup_enables_the_book_theme_and_renderer():
 def test_theme_applies_the_colour_blind_safe_palette():
     config = make_chart().to_dict()["config"]
     assert config["range"]["category"] == charts.PALETTE
-    assert config["range"]["category"][:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe–Ito
+    assert config["range"]["category"][:3] == ["#0072B2", "#D55E00", "#009E73"]  # Okabe–Ito
     assert "Noto Sans CJK SC" in config["font"]
     assert config["mark"]["tooltip"] is True
 

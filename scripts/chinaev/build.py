@@ -8,6 +8,7 @@ output where it was and raises UserError naming the log.
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chinaev import charts, paths
+from chinaev import charts, paths, sphinx_ext
 from chinaev.problems import UserError
 
 BUILDERS = ("html", "pdf")
@@ -177,6 +178,15 @@ def _run_jupyter_book(
         "--keep-going",
     ]
     env = dict(os.environ)
+    # Nothing in the output may depend on the day of the build (Sphinx's dates, the
+    # PDF's CreationDate, TeX's \today): the clock is set to the data package's date.
+    env.setdefault(sphinx_ext.DATAPACKAGE_ENV, str(root / "datapackage" / "datapackage.json"))
+    descriptor = Path(env[sphinx_ext.DATAPACKAGE_ENV])
+    if "SOURCE_DATE_EPOCH" not in env and descriptor.is_file():
+        _, day = sphinx_ext.package_edition(descriptor)
+        if day is not None:
+            env["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
+            env["FORCE_SOURCE_DATE"] = "1"
     # The book's config loads chinaev.sphinx_ext; make sure Sphinx can import it
     # even when the package is not installed into the running interpreter.
     package_parent = str(Path(__file__).resolve().parents[1])

@@ -221,7 +221,7 @@ class Chapter:
                 region, category, parameter, mode, powertrain, year = parts
                 parts = [region, parameter, mode, powertrain, year, category.lower()]
             where = ", ".join(parts)
-            shown = f"IEA ({references.escape(where)})"
+            shown = f"IEA ({text.myst(where)})"
             record_id = "iea"
         if record_id in self.cited:
             return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
@@ -231,8 +231,8 @@ class Chapter:
         """A source named as readers know it, linked to its entry in the references."""
         row = self.package.source(source_id).to_dict()
         who = references._text(row.get("author")) or references._text(row.get("publisher"))
-        title = references.escape(row.get("title"))
-        named = f"{references.escape(who)}, *{title}*" if who else f"*{title}*"
+        title = text.myst(row.get("title"))
+        named = f"{text.myst(who)}, *{title}*" if who else f"*{title}*"
         return f"[{named}](#{references.anchor(source_id)})"
 
     def iea_credit(self) -> str:
@@ -249,7 +249,7 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{references.escape(record['quote'])}”, "
+            f"`{record['figure_id']}`: “{text.myst(record['quote'])}”, "
             f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
@@ -257,14 +257,14 @@ class Chapter:
             self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {references.escape(fix['correct_statement'])}"
+                entry += f" *Correction:* {text.myst(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {references.escape(record['note'])} "
-            f"Computed as {references.escape(record['formula'])} from {inputs}."
+            f"`{record['derived_id']}` (derived): {text.myst(record['note'])} "
+            f"Computed as {text.myst(record['formula'])} from {inputs}."
         )
 
 
@@ -297,7 +297,7 @@ def table(
     words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return text.myst(value)
 
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

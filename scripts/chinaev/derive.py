@@ -21,6 +21,7 @@ from chinaev.package import (
     read_rows,
     resource_descriptor,
     split_inputs,
+    table_path,
 )
 from chinaev.problems import Problem, UserError
 
@@ -201,7 +202,7 @@ def stale_links(path: Path | str) -> list[Problem]:
     """derived_inputs.csv must be `derived.inputs` written long (`chinaev derive` writes it)."""
     folder = package_dir(path)
     try:
-        target = folder / resource_descriptor(read_descriptor(folder), LINKS)["path"]
+        target = table_path(folder, resource_descriptor(read_descriptor(folder), LINKS))
     except UserError:
         return [Problem(LINKS, None, None, "resource missing from datapackage.json")]
     fresh = _csv_text(link_rows(folder), LINK_FIELDS)
@@ -230,10 +231,10 @@ def write_derived(path: Path | str, check: bool = False) -> bool:
         raise UserError("derived figures cannot be computed", problems)
     descriptor = read_descriptor(folder)
     outputs = [
-        (folder / resource_descriptor(descriptor, "derived")["path"], _csv_text(rows, rows[0]))
+        (table_path(folder, resource_descriptor(descriptor, "derived")), _csv_text(rows, rows[0]))
     ]
     if any(r.get("name") == LINKS for r in descriptor.get("resources", [])):
-        target = folder / resource_descriptor(descriptor, LINKS)["path"]
+        target = table_path(folder, resource_descriptor(descriptor, LINKS))
         outputs.append((target, _csv_text(link_rows(folder), LINK_FIELDS)))
     changed = False
     for target, text in outputs:

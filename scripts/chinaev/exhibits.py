@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from chinaev import charts
+from chinaev.text import vega_string
 
 BASIS_ORDER = ["reported", "derived"]
 BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the book"}
@@ -113,7 +114,8 @@ def stacked_bars(
         )
         .transform_calculate(
             stack_order=" + ".join(
-                f"(datum['{series}'] == '{name}') * {i}" for i, name in enumerate(series_order)
+                f"(datum[{vega_string(series)}] == {vega_string(name)}) * {i}"
+                for i, name in enumerate(series_order)
             )
         )
     )

@@ -519,7 +519,7 @@ def frictionless_errors(folder: Path, descriptor_path: Path, name: str) -> list[
     """The same errors from frictionless-py, for comparisons and benchmarks."""
     from frictionless import Package, system
 
-    with system.use_context(trusted=True):
+    with system.use_context(trusted=False):
         report = Package(str(descriptor_path)).get_resource(name).validate()
     out = []
     for task in report.tasks:

@@ -366,13 +366,20 @@ def _read_rows(source: Path, data: bytes):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UserError(f"{source}: not UTF-8 text ({error.reason})") from None
+        line = data[: error.start].count(b"\n") + 1
+        raise UserError(
+            f"{source}: not UTF-8 text ({error.reason})",
+            [Problem(source.name, line, None, f"not UTF-8: byte 0x{data[error.start]:02x}")],
+        ) from None
     rows, problems = [], []
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if not header:
-            raise UserError(f"{source}: empty file, expected a header row")
+            raise UserError(
+                f"{source}: empty file, expected a header row",
+                [Problem(source.name, 1, None, "empty file, expected a header row")],
+            )
         names = [name.strip().casefold() for name in header]
         missing = [c for c in RAW_COLUMNS if c not in names]
         extra = [h.strip() for h, n in zip(header, names, strict=True) if n not in RAW_COLUMNS]
@@ -442,6 +449,11 @@ def _clean(line: int, raw: dict[str, str], edition: str, resource: str, resolve:
     value = None
     if _NUMBER.fullmatch(raw["value"]) and math.isfinite(float(raw["value"])):
         value = float(raw["value"])
+        # Every IEA series counts or measures something: sales, stocks, shares, energy.
+        if value < 0:
+            problem("value", f"{raw['value']} is negative; IEA values are counts and shares")
+        elif normalise_unit(raw["unit"]) == "percent" and value > 100:
+            problem("value", f"a share of {raw['value']}% is more than 100%")
     else:
         problem("value", f"not a number: {raw['value']!r}")
 

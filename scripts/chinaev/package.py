@@ -7,14 +7,17 @@ Schema, so a new field needs no code here.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from chinaev.problems import UserError
+from chinaev.paths import inside
+from chinaev.problems import Problem, UnsafePath, UserError
 from chinaev.reads import Reads
 
 RESOURCES = (
@@ -41,21 +44,35 @@ def package_dir(path: Path | str) -> Path:
 
 
 def read_descriptor(path: Path | str) -> dict:
+    """datapackage.json with every schema inlined; UserError (with Problems) if it is
+    not JSON, not shaped like a data package, or names a path outside its folder."""
     folder = package_dir(path)
-    descriptor_path = folder / "datapackage.json"
+    descriptor_path = folder / DESCRIPTOR
     try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+        text = descriptor_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UserError(f"{descriptor_path}: no such file") from None
+    except UnicodeDecodeError as error:
+        raise UserError(f"{descriptor_path}: not UTF-8 text ({error.reason})") from None
+    except OSError as error:
+        raise UserError(f"{descriptor_path}: cannot read ({error.strerror or error})") from None
+    try:
+        descriptor = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UserError(f"{descriptor_path}: not valid JSON ({error})") from None
-    for resource in descriptor.get("resources", []):
+        problem = Problem(
+            DESCRIPTOR,
+            error.lineno,
+            None,
+            f"not valid JSON: {error.msg} (column {error.colno})",
+            file=DESCRIPTOR,
+        )
+        raise UserError(f"{descriptor_path}: not valid JSON ({error})", [problem]) from None
+    problems = descriptor_problems(descriptor, folder)
+    if problems:
+        raise UserError(f"{descriptor_path}: not a usable data package descriptor", problems)
+    for resource in descriptor["resources"]:
         if isinstance(resource.get("schema"), str):
-            schema_path = folder / resource["schema"]
-            try:
-                resource["schema"] = json.loads(schema_path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as error:
-                raise UserError(f"{schema_path}: cannot read schema ({error})") from None
+            resource["schema"] = _read_schema(folder, resource)
     return descriptor
 
 
@@ -70,6 +87,97 @@ def iea_source_id(descriptor: dict) -> str:
     return ""
 
 
+DESCRIPTOR = "datapackage.json"
+RESOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def descriptor_problems(descriptor, folder: Path) -> list[Problem]:
+    """What makes a parsed datapackage.json unusable, each naming its JSON location."""
+
+    def problem(where: str, message: str) -> Problem:
+        return Problem(DESCRIPTOR, None, where, message, file=DESCRIPTOR)
+
+    if not isinstance(descriptor, dict):
+        return [
+            problem("(top level)", f"expected a JSON object, found {type(descriptor).__name__}")
+        ]
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or not resources:
+        return [problem("resources", "expected a non-empty list of resources")]
+    problems, names, files = [], {}, {}
+    for index, resource in enumerate(resources):
+        where = f"resources[{index}]"
+        if not isinstance(resource, dict):
+            problems.append(problem(where, "expected an object"))
+            continue
+        name = resource.get("name")
+        if not isinstance(name, str) or not RESOURCE_NAME.match(name):
+            problems.append(problem(f"{where}.name", f"expected a lower-case name, got {name!r}"))
+        elif name in names:
+            problems.append(
+                problem(f"{where}.name", f"resource {name!r} is listed twice (also {names[name]})")
+            )
+        else:
+            names[name] = where
+        data_path = resource.get("path")
+        if not isinstance(data_path, str):
+            problems.append(
+                problem(f"{where}.path", f"expected one relative file path, got {data_path!r}")
+            )
+        else:
+            try:
+                target = inside(folder, data_path, what="path").resolve()
+            except UnsafePath as error:
+                problems.append(problem(f"{where}.path", str(error)))
+            else:
+                if target in files:
+                    problems.append(
+                        problem(
+                            f"{where}.path", f"{data_path!r} is already the path of {files[target]}"
+                        )
+                    )
+                files[target] = where
+        schema = resource.get("schema")
+        if isinstance(schema, str):
+            try:
+                inside(folder, schema, what="schema")
+            except UnsafePath as error:
+                problems.append(problem(f"{where}.schema", str(error)))
+        elif not isinstance(schema, dict):
+            problems.append(problem(f"{where}.schema", "expected a schema path or object"))
+        dialect = resource.get("dialect")
+        if isinstance(dialect, str):
+            try:
+                inside(folder, dialect, what="dialect")
+            except UnsafePath as error:
+                problems.append(problem(f"{where}.dialect", str(error)))
+    return problems
+
+
+def _read_schema(folder: Path, resource: dict) -> dict:
+    schema_path = inside(folder, resource["schema"], what="schema")
+    where = resource["schema"]
+    try:
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"{schema_path}: cannot read schema ({error.strerror or error})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        row = getattr(error, "lineno", None)
+        raise UserError(
+            f"{schema_path}: cannot read schema ({error})",
+            [Problem(where, row, None, f"not valid JSON: {error}", file=where)],
+        ) from None
+    fields = schema.get("fields") if isinstance(schema, dict) else None
+    if not isinstance(fields, list) or not all(
+        isinstance(spec, dict) and isinstance(spec.get("name"), str) for spec in fields
+    ):
+        raise UserError(
+            f"{schema_path}: not a table schema",
+            [Problem(where, None, "fields", "expected a list of fields with names", file=where)],
+        )
+    return schema
+
+
 def resource_descriptor(descriptor: dict, name: str) -> dict:
     for resource in descriptor.get("resources", []):
         if resource.get("name") == name:
@@ -77,16 +185,182 @@ def resource_descriptor(descriptor: dict, name: str) -> dict:
     raise UserError(f"datapackage.json has no resource named {name!r}")
 
 
+def table_path(folder: Path, resource: dict) -> Path:
+    """The CSV file of a resource, through the one safe join."""
+    return inside(folder, resource["path"], what=f"resource {resource.get('name')} path")
+
+
+# The package's CSV dialect: UTF-8 without a byte-order mark, LF line endings, commas.
+# Files that differ are rejected rather than silently normalised, so that every copy of
+# the package reads the same in every tool (R and DuckDB keep a BOM in the first column
+# name) and diffs stay one line per changed row.
+DELIMITERS = {";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def table_problems(folder: Path, resource: dict) -> list[Problem]:
+    """Problems with a resource's CSV file as a file: encoding, line endings, quoting,
+    header against the schema, and fields per row. Empty when every row can be read."""
+    name = resource.get("name", "?")
+    shown = str(resource.get("path"))
+
+    def problem(row, field, message) -> Problem:
+        return Problem(name, row, field, message, file=shown)
+
+    try:
+        path = table_path(folder, resource)
+    except UnsafePath as error:
+        return [problem(None, None, str(error))]
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [problem(None, None, "no such file")]
+    except OSError as error:
+        return [problem(None, None, f"cannot read: {error.strerror or error}")]
+    expected = [spec["name"] for spec in resource.get("schema", {}).get("fields", [])]
+    if not data.strip():
+        return [problem(1, None, f"empty file; expected a header row: {','.join(expected)}")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return [
+            problem(
+                1,
+                expected[0] if expected else None,
+                "starts with a byte-order mark (BOM); save it as UTF-8 without BOM",
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return [
+            problem(
+                line,
+                _field_at(data, error.start, expected),
+                f"not UTF-8: byte 0x{data[error.start]:02x} cannot be decoded "
+                "(the package's CSV files are UTF-8)",
+            )
+        ]
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        return [
+            problem(
+                line,
+                None,
+                "carriage return (CRLF or CR line ending); the package's CSV files end "
+                "lines with LF only (convert with dos2unix)",
+            )
+        ]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, start = [], 1
+    try:
+        for record in reader:
+            records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return [
+            problem(
+                start,
+                None,
+                "not readable as CSV: a quote opened in this row is not closed where its "
+                f"field ends ({error})",
+            )
+        ]
+    header = records[0][1]
+    problems = _header_problems(header, expected, problem, resource)
+    if problems:
+        return problems
+    if len(records) == 1:
+        return [problem(1, None, "no rows after the header (a truncated file?)")]
+    for line, record in records[1:]:
+        if not record:
+            problems.append(problem(line, None, "blank line; every line must be a row"))
+        elif len(record) < len(header):
+            problems.append(
+                problem(
+                    line,
+                    header[len(record)],
+                    f"{len(record)} fields, the header has {len(header)}: "
+                    f"{', '.join(header[len(record) :])} missing",
+                )
+            )
+        elif len(record) > len(header):
+            problems.append(
+                problem(
+                    line,
+                    f"(after {header[-1]})",
+                    f"{len(record)} fields, the header has {len(header)}: extra cell "
+                    f"{record[len(header)]!r}",
+                )
+            )
+    return problems
+
+
+def _header_problems(header, expected, problem, resource) -> list[Problem]:
+    if header == expected:
+        return []
+    if len(header) == 1 and len(expected) > 1:
+        for mark, word in DELIMITERS.items():
+            if mark in header[0]:
+                return [
+                    problem(
+                        1,
+                        None,
+                        f"one column only, separated by {word}s; the package's CSV files "
+                        "are comma-separated",
+                    )
+                ]
+    problems = []
+    for name in expected:
+        if name not in header:
+            problems.append(problem(1, name, "column missing from the header (the schema has it)"))
+    for name in header:
+        if name not in expected:
+            problems.append(problem(1, name or "(empty)", "column not in the schema"))
+        elif header.count(name) > 1:
+            problems.append(problem(1, name, "column given twice"))
+    if not problems:
+        first = next(a for a, b in zip(header, expected, strict=True) if a != b)
+        problems.append(
+            problem(1, first, f"columns out of order; the schema has: {', '.join(expected)}")
+        )
+    return sorted(set(problems))
+
+
+def _field_at(data: bytes, offset: int, expected: list[str]) -> str | None:
+    """The column holding byte `offset` of a CSV file (for messages about bad bytes)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    prefix = data[line_start:offset].decode("utf-8", errors="replace")
+    try:
+        cells = next(csv.reader([prefix]), [""])
+    except csv.Error:
+        return None
+    index = max(len(cells) - 1, 0)
+    return expected[index] if index < len(expected) else None
+
+
+def check_tables(folder: Path, descriptor: dict, names=None) -> None:
+    """Raise UserError listing every problem in the CSV files (all, or `names`)."""
+    problems = [
+        problem
+        for resource in descriptor["resources"]
+        if names is None or resource["name"] in names
+        for problem in table_problems(folder, resource)
+    ]
+    if problems:
+        raise UserError(
+            f"{len(problems)} problem(s) in the data package's CSV files; nothing was read",
+            problems,
+        )
+
+
 def read_rows(path: Path | str, name: str) -> list[dict[str, str]]:
     """Rows of one resource as strings, exactly as stored (for checks and rewriting)."""
     folder = package_dir(path)
     resource = resource_descriptor(read_descriptor(folder), name)
-    csv_path = folder / resource["path"]
-    try:
-        with csv_path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise UserError(f"{csv_path}: no such file (resource {name})") from None
+    problems = table_problems(folder, resource)
+    if problems:
+        raise UserError(f"{resource['path']}: cannot read resource {name}", problems)
+    with table_path(folder, resource).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _typed(frame: pd.DataFrame, schema: dict) -> pd.DataFrame:
@@ -173,10 +447,13 @@ def parse_as_of(as_of: str | date | None) -> date | None:
         return None
     if isinstance(as_of, date):
         return as_of
-    try:
-        return date.fromisoformat(str(as_of))
-    except ValueError:
-        raise UserError(f"as_of must be an ISO date such as 2025-06-30, not {as_of!r}") from None
+    # Only YYYY-MM-DD: date.fromisoformat would also take 20250630 and 2025-W26-1.
+    if isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of.strip()):
+        try:
+            return date.fromisoformat(as_of.strip())
+        except ValueError:
+            pass
+    raise UserError(f"as_of must be an ISO date YYYY-MM-DD such as 2025-06-30, not {as_of!r}")
 
 
 def load(path: Path | str, as_of: str | date | None = None) -> Package:
@@ -187,15 +464,15 @@ def load(path: Path | str, as_of: str | date | None = None) -> Package:
     nobody can show they were available then. Events dated after as_of are left out
     too, and derived figures whose inputs are gone go with them.
     """
+    if not isinstance(path, str | Path):
+        raise UserError(f"datapackage must be a path to datapackage.json, not {path!r}")
     folder = package_dir(path)
     descriptor = read_descriptor(folder)
+    check_tables(folder, descriptor)
     tables = {}
-    for resource in descriptor.get("resources", []):
-        csv_path = folder / resource["path"]
-        try:
-            frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
-        except FileNotFoundError:
-            raise UserError(f"{csv_path}: no such file (resource {resource['name']})") from None
+    for resource in descriptor["resources"]:
+        csv_path = table_path(folder, resource)
+        frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
         try:
             tables[resource["name"]] = _typed(frame, resource.get("schema", {}))
         except (ValueError, TypeError) as error:

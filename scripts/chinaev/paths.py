@@ -18,3 +18,35 @@ BUILD = ROOT / "_build"
 def seeds_dir() -> Path:
     """Folder holding the source article texts (CHINAEV_SEEDS, default ../shared/seeds)."""
     return Path(os.environ.get("CHINAEV_SEEDS", ROOT.parent / "shared" / "seeds"))
+
+
+def inside(base: Path | str, relative, *, what: str) -> Path:
+    """`base / relative` for a path taken from the data, refusing any way out of `base`.
+
+    Every path that a data package or a table names (resource, schema and dialect
+    paths, source file names) goes through here, so that a descriptor can never make
+    a command read, print or overwrite a file outside its own folder: no absolute
+    path, no URL, no `..`, and no symbolic link whose target lies outside `base`.
+    The message names what was refused but never the content of the target.
+    """
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    from chinaev.problems import UnsafePath
+
+    if not isinstance(relative, str) or not relative.strip():
+        raise UnsafePath(
+            f"{what}: expected a relative path inside {Path(base).name}/, got {relative!r}"
+        )
+    text = relative.strip()
+    if "://" in text or text.startswith(("/", "\\", "~")) or PureWindowsPath(text).drive:
+        raise UnsafePath(
+            f"{what} {relative!r} is absolute or a URL; give a path inside {Path(base).name}/"
+        )
+    if ".." in PurePosixPath(text.replace("\\", "/")).parts:
+        raise UnsafePath(f"{what} {relative!r} leads outside {Path(base).name}/ (..)")
+    path = Path(base) / text
+    if not path.resolve().is_relative_to(Path(base).resolve()):
+        raise UnsafePath(
+            f"{what} {relative!r} is a symbolic link to somewhere outside {Path(base).name}/"
+        )
+    return path

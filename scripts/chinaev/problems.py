@@ -16,9 +16,12 @@ class Problem:
     row: int | None  # line number in the CSV file (the header is line 1); None: whole resource
     field: str | None
     message: str
+    # The file the row is in, as the descriptor names it (data/figures.csv); shown
+    # first when known, so every line says which file to open.
+    file: str | None = None
 
     def __str__(self) -> str:
-        where = [self.resource]
+        where = [self.file or self.resource]
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.field:
@@ -32,3 +35,7 @@ class UserError(Exception):
     def __init__(self, message: str, problems: list[Problem] | None = None):
         super().__init__(message)
         self.problems = problems or []
+
+
+class UnsafePath(UserError):
+    """A path taken from the data that would lead outside its folder."""

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from chinaev import text
+
 NOT_AVAILABLE = "not available"
 KINDS = {"news-article": "News article", "dataset": "Dataset"}
 PRECISION_WORDS = {"day": "to the day", "month": "to the month", "year": "to the year"}
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>{}|])")
 
 
 def anchor(source_id: str) -> str:
@@ -24,9 +25,10 @@ def anchor(source_id: str) -> str:
     return f"ref-{source_id}"
 
 
-def escape(text) -> str:
-    """Data text made safe for Markdown: no stray emphasis, links, roles or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", _text(text))
+def escape(value) -> str:
+    """Data text made safe for Markdown: no stray emphasis, links, roles or HTML
+    (text.myst, with missing values as empty text)."""
+    return text.myst(_text(value))
 
 
 def _text(value) -> str:

@@ -24,6 +24,7 @@ runs is reported with the parts that changed ("figure x changed").
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.metadata
 import json
@@ -129,12 +130,16 @@ def run_chapters(
     descriptor = _descriptor_path(datapackage)
     as_of = check_as_of(as_of)
     extra = _extra_parameters(parameters or {}, [book / f"{name}.ipynb" for name in names])
-    if jobs < 1:
-        raise UserError(f"jobs must be at least 1, not {jobs}")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise UserError(f"jobs must be at least 1, not {jobs!r}")
+    destination = _output_dir(output_dir) if output_dir else book
+    # Bad data must never reach a chapter: a chapter that happened to run on it would
+    # overwrite its good notebook with wrong numbers.
+    if validate:
+        check_package(descriptor)
     _check_kernel()
     notices = refresh_derived(descriptor, derive=derive)
 
-    destination = Path(output_dir).absolute() if output_dir else book
     destination.mkdir(parents=True, exist_ok=True)
     values = {
         "datapackage": notebook_datapackage_path(descriptor, destination, project=book.parent),
@@ -151,8 +156,6 @@ def run_chapters(
         # relative datapackage path resolves the same way in both.
         job = _Job(name, source, output, destination, values, reason or "")
         (work if reason else skipped).append(job)
-    if work and validate:
-        check_package(descriptor)
     outcomes = _execute_all(work, min(jobs, len(work)), progress) if work else []
 
     written = [
@@ -205,59 +208,6 @@ def _derived_ids(folder: Path, lines: list[int]) -> list[str]:
     return [rows[line - 2].get("derived_id", f"line {line}") for line in lines]
 
 
-VALIDATED_CACHE_ENV = "CHINAEV_CACHE_DIR"
-
-
-def check_package(descriptor: Path) -> None:
-    """Validate the package's tables before chapters read them; UserError listing problems.
-
-    Table Schema checks only (the DuckDB fast path for large resources). A package
-    whose files and checking code are unchanged since it last passed is not checked
-    again (a marker in $CHINAEV_CACHE_DIR, default ~/.cache/chinaev).
-    """
-    from chinaev.validate import table_schema_problems
-
-    marker = _validation_marker(descriptor)
-    if marker is not None and marker.exists():
-        return
-    problems = table_schema_problems(descriptor.parent)
-    if problems:
-        raise UserError(
-            f"the data package has {len(problems)} problem(s) in its tables (see `chinaev "
-            "validate`); nothing was run",
-            problems,
-        )
-    if marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.write_text(str(descriptor) + "\n", encoding="utf-8")
-        except OSError:
-            pass  # no cache: the next run validates again
-
-
-def _validation_marker(descriptor: Path) -> Path | None:
-    digest = hashlib.sha256()
-    try:
-        for relative, path in package_files(descriptor):
-            digest.update(relative.encode("utf-8") + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
-        for module in sorted(CODE_DIR.glob("*.py")):
-            digest.update(module.name.encode("utf-8") + module.read_bytes())
-        seeds = paths.seeds_dir()
-        for path in sorted(seeds.glob("*")) if seeds.is_dir() else []:
-            if path.is_file():
-                digest.update(
-                    path.name.encode("utf-8") + hashlib.sha256(path.read_bytes()).digest()
-                )
-        digest.update(os.environ.get("CI", "").encode("utf-8"))
-        for library in ("frictionless", "duckdb"):
-            digest.update(_version(library).encode("utf-8"))
-    except OSError:
-        return None
-    cache = Path(os.environ.get(VALIDATED_CACHE_ENV) or Path.home() / ".cache" / "chinaev")
-    return cache / "validated" / digest.hexdigest()
-
-
 def _book_dir(book_dir: Path | str | None) -> Path:
     book = Path(book_dir or os.environ.get(BOOK_DIR_ENV) or paths.BOOK).absolute()
     if not book.is_dir():
@@ -303,11 +253,11 @@ def _select(chapters, book: Path) -> list[str]:
     valid = available_chapters(book)
     default = [name for name in valid if (book / f"{name}.ipynb").is_file()]
     names = list(dict.fromkeys(chapters or default))  # drop repeats, keep order
-    unknown = [name for name in names if name not in valid]
+    unknown = [name for name in names if not isinstance(name, str) or name not in valid]
     if unknown:
         raise UserError(
             f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-            f"choose from: {', '.join(valid)}"
+            f"choose from: {', '.join(valid)} (the notebooks in {_shown(book)}/)"
         )
     missing = [name for name in names if not (book / f"{name}.ipynb").is_file()]
     if missing:
@@ -319,17 +269,72 @@ def _select(chapters, book: Path) -> list[str]:
     return names
 
 
+def _output_dir(output_dir) -> Path:
+    if not isinstance(output_dir, str | Path):
+        raise UserError(f"output_dir must be a folder path, not {output_dir!r}")
+    path = Path(output_dir).absolute()
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise UserError(f"--output-dir {output_dir}: {existing} is a file, not a folder")
+    return path
+
+
+def check_package(descriptor: Path) -> None:
+    """Validate the package (all but the checks that need the source texts) or raise
+    UserError with every problem. A package found valid is remembered by the hash of
+    its files and of this code, so unchanged data is checked once."""
+    from chinaev.package import read_descriptor
+    from chinaev.validate import validate_package
+
+    read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
+    digest = hashlib.sha256()
+    for relative, path in package_files(descriptor):
+        digest.update(relative.encode("utf-8") + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    for module in sorted(CODE_DIR.glob("*.py")):
+        digest.update(module.read_bytes())
+    digest.update(_version("frictionless").encode("utf-8"))
+    marker = VALID_CACHE / digest.hexdigest()
+    if marker.exists():
+        return
+    result = validate_package(descriptor, provenance=False)
+    if result.problems:
+        count = len(result.problems)
+        raise UserError(
+            f"{_shown(descriptor)}: {count} problem{'s' if count > 1 else ''} in the data "
+            "package; no chapter was run (`chinaev validate` checks it)",
+            result.problems,
+        )
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only checkout validates every time
+
+
+VALID_CACHE = paths.ROOT / ".chinaev-cache" / "valid-packages"
+
+
 def _descriptor_path(datapackage: Path | str) -> Path:
+    if not isinstance(datapackage, str | Path) or not str(datapackage).strip():
+        raise UserError(f"datapackage must be a path to datapackage.json, not {datapackage!r}")
     path = Path(datapackage).absolute()
     if path.is_dir():
         path = path / "datapackage.json"
     if not path.is_file():
         raise UserError(f"{path}: no such file (give the data package's datapackage.json)")
+    if path.name != "datapackage.json":
+        raise UserError(f"{path}: not a data package descriptor (give its datapackage.json)")
     return path
 
 
 def check_as_of(as_of: str | None) -> str:
     """'' (no cut-off) or an ISO date YYYY-MM-DD; anything else is a UserError."""
+    if as_of is not None and not isinstance(as_of, str):
+        raise UserError(
+            f"as_of must be a date written YYYY-MM-DD such as 2025-06-30, not the "
+            f"{type(as_of).__name__} {as_of!r}"
+        )
     text = (as_of or "").strip()
     if not text:
         return ""
@@ -337,8 +342,11 @@ def check_as_of(as_of: str | None) -> str:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
+        except ValueError as error:
+            raise UserError(
+                f"--as-of {as_of!r} is not a calendar date ({error}); write an ISO date "
+                "YYYY-MM-DD such as 2025-06-30"
+            ) from None
     raise UserError(f"--as-of must be an ISO date YYYY-MM-DD such as 2025-06-30, not {as_of!r}")
 
 
@@ -376,16 +384,55 @@ def _extra_parameters(parameters: dict, notebooks: list[Path]) -> dict:
         # a typo would then silently change nothing.
         import papermill
 
-        declared = set()
+        declared = {}
         for notebook in notebooks:
-            declared |= set(papermill.inspect_notebook(str(notebook)))
-        unknown = sorted(set(extra) - declared)
+            for name, spec in papermill.inspect_notebook(str(notebook)).items():
+                declared.setdefault(name, (notebook, spec))
+        unknown = sorted(set(extra) - set(declared))
         if unknown:
             raise UserError(
                 f"no chosen chapter has a parameter {', '.join(map(repr, unknown))} "
                 f"in its parameters cell (declared: {', '.join(sorted(declared)) or 'none'})"
             )
+        for name, value in extra.items():
+            notebook, spec = declared[name]
+            _check_type(name, value, notebook, spec)
     return extra
+
+
+# Python types a parameter may take for each type papermill infers from its default.
+ACCEPTED_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+
+
+def _check_type(name: str, value, notebook: Path, spec: dict) -> None:
+    """A parameter's value must have the type of its default in the parameters cell."""
+    expected = spec.get("inferred_type_name")
+    if expected not in ACCEPTED_TYPES:
+        # papermill infers a type from an annotation only; else read the default.
+        try:
+            expected = type(ast.literal_eval(spec.get("default") or "")).__name__
+        except (ValueError, SyntaxError):
+            return  # an expression: nothing to compare with
+    accepted = ACCEPTED_TYPES.get(expected)
+    if accepted is None:
+        return  # None, a list or an expression: papermill cannot say what it expects
+    wrong = not isinstance(value, accepted) or (bool not in accepted and isinstance(value, bool))
+    if wrong:
+        hint = " (quote a string that looks like a number: '\"2025\"')" if expected == "str" else ""
+        raise UserError(
+            f"{_shown(notebook)}, cell {_parameters_cell(notebook)} (parameters), field {name}: "
+            f"expects {'an' if expected == 'int' else 'a'} {expected} like its default "
+            f"{spec.get('default')}, not the {type(value).__name__} {value!r}{hint}"
+        )
+
+
+def _parameters_cell(notebook: Path) -> int | str:
+    """1-based number of the cell tagged `parameters`."""
+    cells = nbformat.read(str(notebook), as_version=4).cells
+    for number, cell in enumerate(cells, start=1):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            return number
+    return "?"
 
 
 def _check_kernel() -> None:
@@ -546,16 +593,24 @@ def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
     except json.JSONDecodeError as error:
         raise UserError(f"{descriptor}: not valid JSON ({error})") from None
     names = {"datapackage.json"}
-    for resource in data.get("resources", []):
+    resources = data.get("resources", []) if isinstance(data, dict) else []
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict):
+            continue
         data_paths = resource.get("path", [])
         for value in [
             *(data_paths if isinstance(data_paths, list) else [data_paths]),
             resource.get("schema"),
             resource.get("dialect"),
         ]:
-            if isinstance(value, str) and "://" not in value:
+            if isinstance(value, str):
                 names.add(value)
-    return [(name, descriptor.parent / name) for name in sorted(names)]
+    # Through the one safe join: a descriptor cannot make the fingerprint read
+    # files outside the package.
+    return [
+        (name, paths.inside(descriptor.parent, name, what="data package file"))
+        for name in sorted(names)
+    ]
 
 
 def _execute_all(work: list[_Job], workers: int, progress=None) -> list[_Outcome]:

@@ -8,6 +8,7 @@ minus sign; hedged or derived-approximate values prefixed ('about', 'nearly').
 from __future__ import annotations
 
 import math
+import re
 
 MINUS = "\u2212"
 HEDGE_WORDS = {
@@ -111,3 +112,36 @@ def derived(row, digits: int = 3) -> str:
     value = float(row["value"])
     shown = formatter(significant(value, digits))
     return f"about {shown}" if row["approximate"] else shown
+
+
+# -- text from the data inside markup ------------------------------------------------
+# Titles, quotes, notes and names come from the data package and may hold any
+# character. Wherever they go into markup (MyST for prose, tables and the sources
+# list; a Vega expression for charts) they are escaped here, so that the reader sees
+# them exactly as written and nothing in them can act as markup or script.
+
+# Characters that start inline MyST/CommonMark markup: raw HTML and autolinks (<),
+# code (`), emphasis (* _), links and images ([ ]), roles and substitutions ({ }),
+# table cells (|), and the escape itself. "$" is left alone: the book does not enable
+# dollarmath (_config.yml), so prices stay as written; tests/test_inert.py checks that.
+_MYST_SPECIAL = set("\\`*_[]<>{}|")
+# "&" only where it would start a character reference (&lt; &#60;): a plain
+# "Transport & Environment" stays as it is.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
+def myst(value) -> str:
+    """`value` as inline MyST text that renders exactly as written: markup characters
+    backslash-escaped, line breaks and runs of spaces turned into one space (a line
+    break could start a heading, list or directive)."""
+    flat = " ".join(str(value).split())
+    escaped = "".join(f"\\{char}" if char in _MYST_SPECIAL else char for char in flat)
+    return _ENTITY.sub(r"\\&", escaped)
+
+
+def vega_string(value) -> str:
+    """`value` as a single-quoted string literal in a Vega expression."""
+    text = str(value)
+    for char, code in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r")):
+        text = text.replace(char, code)
+    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + "'"

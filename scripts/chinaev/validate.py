@@ -6,18 +6,28 @@ or exits. Checks read the CSVs as text, so a bad cell is reported, never a crash
 
 from __future__ import annotations
 
+import calendar
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from chinaev import paths
 from chinaev.derive import stale_links, stale_rows
 from chinaev.numbers import close, parse_as_written
-from chinaev.package import iea_source_id, package_dir, read_descriptor, read_rows
+from chinaev.package import (
+    DESCRIPTOR,
+    RESOURCES,
+    iea_source_id,
+    package_dir,
+    read_descriptor,
+    read_rows,
+    table_problems,
+)
 from chinaev.problems import Problem, UserError
 from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
 
@@ -48,30 +58,48 @@ class Validation:
 
 
 def validate_package(
-    path: Path | str, seeds: Path | None = None, engine: str = "auto"
+    path: Path | str,
+    seeds: Path | None = None,
+    engine: str = "auto",
+    *,
+    provenance: bool = True,
 ) -> Validation:
     """Run every check on the package at `path` (datapackage.json or its folder).
 
-    `engine` chooses who checks the Table Schemas (see ENGINES); the problems
-    are the same either way, only the time differs.
+    First the descriptor and every CSV file as a file (paths, encoding, line endings,
+    header, fields per row); if any of that fails, the other checks are not run,
+    since they would only repeat it. `engine` chooses who checks the Table Schemas
+    (see ENGINES); the problems are the same either way, only the time differs.
+    `provenance=False` leaves out the checks that need the source texts (quotes,
+    locators, the audit, aliases, sha256).
     """
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     result = Validation()
     folder = package_dir(path)
     try:
-        read_descriptor(folder)
+        descriptor = read_descriptor(folder)
     except UserError as error:
-        result.problems.append(Problem("datapackage.json", None, None, str(error)))
+        result.problems += error.problems or [
+            Problem(DESCRIPTOR, None, None, str(error), file=DESCRIPTOR)
+        ]
         return result
-    result.problems += table_schema_problems(folder, engine, result.notes)
-    try:
-        tables = {name: read_rows(folder, name) for name in _resource_names(folder)}
-    except UserError as error:
-        result.problems.append(Problem("datapackage.json", None, None, str(error)))
+    names = [resource["name"] for resource in descriptor["resources"]]
+    result.problems += [
+        Problem(DESCRIPTOR, None, "resources", f"no resource named {name!r}", file=DESCRIPTOR)
+        for name in RESOURCES
+        if name not in names
+    ]
+    for resource in descriptor["resources"]:
+        result.problems += table_problems(folder, resource)
+    if result.problems:
+        result.problems = sorted(set(result.problems), key=_order)
         return result
-    seeds = seeds or paths.seeds_dir()
-    texts = _source_texts(tables, seeds, result)
+    tables = {name: read_rows(folder, name) for name in names}
+    own = list(cell_problems(descriptor, tables))
+    schema_problems = table_schema_problems(folder, engine, result.notes)
+    result.problems += own + _without_repeats(schema_problems, own)
+    texts = _source_texts(tables, seeds or paths.seeds_dir(), result) if provenance else {}
     for check in (
         check_figures,
         check_audit,
@@ -80,18 +108,46 @@ def validate_package(
         check_derived,
         check_iea_edition,
         check_comparisons,
+        check_values,
     ):
         result.problems += list(check(folder, tables, texts))
-    result.problems = sorted(set(result.problems), key=_order)
+    files = {resource["name"]: resource["path"] for resource in descriptor["resources"]}
+    keys = {
+        resource["name"]: ", ".join(_as_list(resource["schema"].get("primaryKey")))
+        for resource in descriptor["resources"]
+    }
+    result.problems = sorted(
+        {
+            replace(
+                problem,
+                file=problem.file or files.get(problem.resource),
+                # frictionless names no field for a repeated key: name the key's fields
+                field=problem.field
+                or (keys.get(problem.resource) if "primary-key" in problem.message else None),
+            )
+            for problem in result.problems
+        },
+        key=_order,
+    )
     return result
+
+
+def _as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
 
 
 def _order(problem: Problem):
     return (problem.resource, problem.row or 0, problem.field or "", problem.message)
 
 
-def _resource_names(folder: Path) -> list[str]:
-    return [resource["name"] for resource in read_descriptor(folder).get("resources", [])]
+def _without_repeats(theirs: list[Problem], ours: list[Problem]) -> list[Problem]:
+    """Frictionless's terse type errors on cells that our own checks already explain."""
+    explained = {(p.resource, p.row, p.field) for p in ours}
+    return [
+        p
+        for p in theirs
+        if not ((p.resource, p.row, p.field) in explained and "type-error" in p.message)
+    ]
 
 
 def _frictionless_problem(resource: str, error) -> Problem:
@@ -124,7 +180,7 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
 
     descriptor_path = folder / "datapackage.json"
     try:
-        with system.use_context(trusted=True):
+        with system.use_context(trusted=False):
             package = Package(str(descriptor_path))
             package.to_descriptor(validate=True)
     except FrictionlessException as exception:
@@ -157,7 +213,7 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
             if found is None and notes is not None:
                 notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
         if found is None:
-            with system.use_context(trusted=True):
+            with system.use_context(trusted=False):
                 report = resource.validate()
             found = [
                 _frictionless_problem(task.name or resource.name, error)
@@ -170,15 +226,18 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
 
 
 def frictionless_problems(folder: Path) -> list[Problem]:
-    """Frictionless v2 validation of the whole package, one Problem per error."""
-    from frictionless import Package, system
+    """Frictionless v2 validation of the whole package, one Problem per error.
 
-    descriptor = folder / "datapackage.json"
+    Run untrusted (frictionless's default): it then refuses any path outside the
+    package itself, besides the check every path has already passed in read_descriptor.
+    """
+    from frictionless import Package
+
+    descriptor = folder / DESCRIPTOR
     try:
-        with system.use_context(trusted=True):
-            report = Package(str(descriptor)).validate()
+        report = Package(str(descriptor)).validate()
     except Exception as error:  # frictionless raises many kinds for a broken descriptor
-        return [Problem("datapackage.json", None, None, f"frictionless cannot read it: {error}")]
+        return [Problem(DESCRIPTOR, None, None, f"frictionless cannot read it: {error}")]
     problems = []
     for task in report.tasks:
         for error in task.errors:
@@ -191,15 +250,72 @@ def frictionless_problems(folder: Path) -> list[Problem]:
             shown = f" {cell!r}" if cell not in (None, "") else ""
             problems.append(
                 Problem(
-                    task.name or "datapackage.json",
+                    task.name or DESCRIPTOR,
                     getattr(error, "row_number", None),
                     fields,
                     f"{error.type}:{shown} {error.note or error.message}",
                 )
             )
     for error in report.errors:
-        problems.append(Problem("datapackage.json", None, None, f"{error.type}: {error.message}"))
+        problems.append(Problem(DESCRIPTOR, None, None, f"{error.type}: {error.message}"))
     return problems
+
+
+# Dates in the package are written YYYY-MM-DD (ISO 8601, zero-padded): Python and
+# frictionless would also read 2025-6-1, which sorts and compares wrongly as text.
+DATE_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
+
+
+def date_problem(text: str) -> str | None:
+    """Why `text` is not a date of this package, or None."""
+    if not DATE_FORMAT.match(text):
+        return f"{text!r} is not a date written YYYY-MM-DD (e.g. 2025-06-01)"
+    year, month, day = (int(part) for part in text.split("-"))
+    if not 1 <= month <= 12:
+        return f"{text!r}: there is no month {month} (dates are written YYYY-MM-DD)"
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+        return (
+            f"{text!r}: {calendar.month_name[month]} {year} has {last} days "
+            "(dates are written YYYY-MM-DD)"
+        )
+    if not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+        return f"{text!r} is outside {DATE_RANGE[0]} to {DATE_RANGE[1]}"
+    return None
+
+
+def cell_problems(descriptor: dict, tables) -> Iterator[Problem]:
+    """Checks on single cells that every field of a type gets: dates in YYYY-MM-DD and in
+    range, numbers finite (frictionless reads NaN and INF as numbers), years in range."""
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        fields = resource.get("schema", {}).get("fields", [])
+        for line, row in enumerate(tables.get(name, []), start=2):
+            for spec in fields:
+                text = row.get(spec["name"]) or ""
+                if not text:
+                    continue
+                kind = spec.get("type")
+                message = None
+                if kind == "date":
+                    message = date_problem(text)
+                elif kind == "number":
+                    try:
+                        finite = math.isfinite(float(text))
+                    except ValueError:
+                        continue  # frictionless reports the type error
+                    if not finite:
+                        message = f"{text!r} is not a finite number"
+                elif kind == "year" and text.isdigit():
+                    if not DATE_RANGE[0].year <= int(text) <= DATE_RANGE[1].year:
+                        message = (
+                            f"year {text} is outside {DATE_RANGE[0].year} to {DATE_RANGE[1].year}"
+                        )
+                if message:
+                    yield Problem(name, line, spec["name"], message)
 
 
 def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
@@ -221,8 +337,12 @@ def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
             result.notes.append(message)
         return texts
     for line, row in news:
-        file = seeds / row.get("file", "")
-        if not row.get("file") or not file.is_file():
+        try:
+            file = paths.inside(seeds, row.get("file", ""), what="source file")
+        except UserError as error:
+            result.problems.append(Problem("sources", line, "file", str(error)))
+            continue
+        if not file.is_file():
             result.problems.append(
                 Problem(
                     "sources", line, "file", f"source file {row.get('file')!r} not found in {seeds}"
@@ -541,3 +661,54 @@ def check_comparisons(folder, tables, texts) -> Iterator[Problem]:
     from chinaev.factcheck import check_rows
 
     yield from check_rows(tables)
+
+
+# Units that count or measure things: a negative value is impossible, not a fall
+# (falls are growth rates in percent, or derived differences).
+NON_NEGATIVE_UNITS = {
+    "vehicles",
+    "vehicles_per_year",
+    "count",
+    "persons",
+    "charging_points",
+    "miles",
+    "rank",
+    "problems_per_100_vehicles",
+    "GWh",
+    "million_barrels_per_day",
+    "million_litres_gasoline_equivalent",
+}
+
+
+def check_values(folder, tables, texts) -> Iterator[Problem]:
+    """Values that cannot be: negative counts, shares above 100%."""
+    for resource, fields in (
+        ("figures", ("value", "lower", "upper")),
+        ("events", ("value",)),
+        ("iea", ("value",)),
+    ):
+        for line, row in enumerate(tables.get(resource, []), start=2):
+            unit = row.get("unit", "")
+            for name in fields:
+                value = _number(row.get(name))
+                if value is None:
+                    continue
+                if unit in NON_NEGATIVE_UNITS and value < 0:
+                    yield Problem(
+                        resource, line, name, f"{value:g} {unit}: a count cannot be negative"
+                    )
+                if (
+                    resource != "figures"  # figures: check_figures knows growth rates
+                    and unit == "percent"
+                    and not 0 <= value <= 100
+                ):
+                    yield Problem(resource, line, name, f"percentage {value:g} is outside 0 to 100")
+    for line, row in enumerate(tables.get("derived", []), start=2):
+        value = _number(row.get("value"))
+        if row.get("method") == "share" and value is not None and not 0 <= value <= 100:
+            yield Problem(
+                "derived",
+                line,
+                "value",
+                f"a share of {value:g}% is impossible: its inputs contradict each other",
+            )

@@ -1,0 +1,157 @@
+"""A reader's checks over the whole built book, HTML and PDF.
+
+What tests/test_book_html.py and tests/test_book_pdf.py already check on every page
+of the table of contents (no outside request, no failed request, no console error,
+every chart drawn; every glued value in the PDF text; no missing glyph; an image per
+chart) is not repeated here. This adds: Sphinx's own pages (search, index) in the
+browser, every internal link and anchor in the HTML, and the PDF's hyperlinks.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from test_book_html import check_page
+
+slow = pytest.mark.slow
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("id", "name"):
+            if attrs.get(name):
+                self.ids.add(attrs[name])
+        if tag == "a" and attrs.get("href") is not None:
+            self.hrefs.append(attrs["href"])
+
+
+def parse(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def broken_links(html_dir: Path) -> list[str]:
+    """`page: href` for every link to a page or anchor of the book that does not exist."""
+    pages = {
+        path.relative_to(html_dir).as_posix(): parse(path)
+        for path in sorted(html_dir.rglob("*.html"))
+        if "_static" not in path.parts and "_sources" not in path.parts
+    }
+    broken = []
+    for name, links in pages.items():
+        for href in links.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith("javascript:"):
+                continue  # outside the book (test_book_html keeps pages from loading them)
+            target = (Path(name).parent / unquote(parts.path)).as_posix() if parts.path else name
+            target = str(Path(target)).replace("\\", "/")
+            resolved = (html_dir / target).resolve()
+            if not resolved.is_relative_to(html_dir.resolve()) or not resolved.exists():
+                broken.append(f"{name}: {href} (no such file)")
+                continue
+            if resolved.is_dir() or not parts.fragment:
+                continue
+            relative = resolved.relative_to(html_dir.resolve()).as_posix()
+            ids = pages[relative].ids if relative in pages else parse(resolved).ids
+            if unquote(parts.fragment) not in ids:
+                broken.append(f"{name}: {href} (no such anchor)")
+    return broken
+
+
+def test_link_check_finds_broken_links(tmp_path):
+    # The check must be able to fail.
+    (tmp_path / "a.html").write_text(
+        '<p id="here"><a href="#here">ok</a> <a href="b.html#there">ok</a>'
+        '<a href="#nowhere">bad</a> <a href="c.html">bad</a> <a href="b.html#gone">bad</a>'
+        '<a href="https://example.org/">outside</a></p>',
+        encoding="utf-8",
+    )
+    (tmp_path / "b.html").write_text('<h1 id="there">B</h1>', encoding="utf-8")
+    assert broken_links(tmp_path) == [
+        "a.html: #nowhere (no such anchor)",
+        "a.html: c.html (no such file)",
+        "a.html: b.html#gone (no such anchor)",
+    ]
+
+
+@slow
+def test_every_internal_link_and_anchor_resolves_in_the_html(built_book):
+    assert broken_links(built_book.html) == []
+
+
+@slow
+def test_sphinx_pages_render_offline_without_errors(served, chromium):
+    # The table-of-contents pages are checked in test_book_html; these are Sphinx's own.
+    base_url, book = served
+    extra = sorted(
+        path.stem
+        for path in book.html.glob("*.html")
+        if path.stem not in book.pages() and path.stem not in ("_static",)
+    )
+    assert "search" in extra and "genindex" in extra
+    for name in extra:
+        result = check_page(chromium, base_url, name)
+        assert result["blocked"] == [], f"{name}: requests to other hosts"
+        assert result["errors"] == [], f"{name}: console or page errors"
+
+
+# -- the PDF's hyperlinks ---------------------------------------------------------------
+
+UNDEFINED = re.compile(
+    r"(Hyper reference `[^']*' on page \d+ undefined|Reference `[^']*' on page \d+ undefined"
+    r"|There were undefined references|destination with the same identifier)"
+)
+
+
+def pdf_links(pdf: Path) -> list[str]:
+    """Targets of the PDF's link annotations, as poppler resolves them."""
+    xml = subprocess.run(
+        ["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return re.findall(r'<a href="([^"]*)"', xml)
+
+
+def pdf_pages(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True)
+    return int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+
+
+@slow
+def test_every_pdf_link_resolves(built_book):
+    log = built_book.tex_log.read_text(encoding="utf-8", errors="replace")
+    assert UNDEFINED.findall(log) == []
+    links = pdf_links(built_book.pdf)
+    pages = pdf_pages(built_book.pdf)
+    internal = [link for link in links if not urlsplit(link).scheme]
+    # The real book links every citation to its source entry; the minibook its figure.
+    assert internal, "no internal links in the PDF"
+    targets = [re.fullmatch(r"[^#]*#(\d+)", link) for link in internal]
+    bad = [link for link, match in zip(internal, targets, strict=True) if not match]
+    assert bad == [], f"links poppler cannot place on a page: {bad[:5]}"
+    assert all(1 <= int(m.group(1)) <= pages for m in targets)
+
+
+@slow
+def test_chapter_citations_link_in_the_pdf(built_real_book):
+    # Every bracketed citation in a chapter is a link in the HTML and in the PDF.
+    html_citations = sum(
+        len(re.findall(r'<a class="reference internal" href="#[^"]*-src-', page.read_text()))
+        for page in built_real_book.html.glob("*.html")
+    )
+    assert html_citations > 0
+    assert len(pdf_links(built_real_book.pdf)) >= html_citations
