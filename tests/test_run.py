@@ -67,8 +67,18 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def set_figure(package: Path, figure_id: str, value: str) -> None:
-    """Change a figure's value and its bounds (a what-if edit: the quote still says 551,000)."""
-    edit_row(package, "figures", "figure_id", figure_id, value=value, lower=value, upper=value)
+    """Change a figure's value, bounds and value as written (a what-if edit: the quote
+    still says 551,000, which only the provenance checks of `chinaev validate` see)."""
+    edit_row(
+        package,
+        "figures",
+        "figure_id",
+        figure_id,
+        value=value,
+        lower=value,
+        upper=value,
+        as_written=f"{int(value):,}",
+    )
 
 
 STALE_BY_MAY = [  # derived figures computed from china_vehicle_exports_2025_05
@@ -236,8 +246,7 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
         for name in ("cites", "other")
     ]
 
-    figures = descriptor.parent / "data" / "figures.csv"
-    figures.write_bytes(figures.read_bytes().replace(b",551000,", b",551001,", 1))
+    set_figure(descriptor.parent, "china_vehicle_exports_2025_05", "551001")
     lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
     # The edit made derived figures stale: they are re-derived first (see below).
     assert lines[0].startswith("derived.csv: "), lines
