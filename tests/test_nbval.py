@@ -115,7 +115,8 @@ def test_committed_chapters_were_executed_by_chinaev_run():
 
 
 def change_figure_value(figures_csv: Path, figure_id: str, new_value: int) -> None:
-    """Set one figure's value (and its bounds, when they equal it) in place.
+    """Set one figure's value (and its bounds, when they equal it, and the number as
+    written, so that the package still validates) in place.
 
     Only that line is rewritten, so the rest of the file stays byte-identical.
     """

@@ -28,6 +28,7 @@ from chinaev.run import (
     notebook_datapackage_path,
     run_chapters,
 )
+from chinaev.synthetic import edit_figure
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
@@ -67,18 +68,9 @@ def leftovers(folder: Path) -> list[str]:
 
 
 def set_figure(package: Path, figure_id: str, value: str) -> None:
-    """Change a figure's value, bounds and value as written (a what-if edit: the quote
-    still says 551,000, which only the provenance checks of `chinaev validate` see)."""
-    edit_row(
-        package,
-        "figures",
-        "figure_id",
-        figure_id,
-        value=value,
-        lower=value,
-        upper=value,
-        as_written=f"{int(value):,}",
-    )
+    """A what-if edit: the figure's value, bounds and as_written (the quote still says
+    551,000, which only `chinaev validate`, with the source texts, checks)."""
+    edit_figure(package, figure_id, float(value), as_written=f"{int(value):,}")
 
 
 STALE_BY_MAY = [  # derived figures computed from china_vehicle_exports_2025_05
@@ -246,7 +238,8 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
         for name in ("cites", "other")
     ]
 
-    set_figure(descriptor.parent, "china_vehicle_exports_2025_05", "551001")
+    # value and bounds (551,001 still reads as the 551,000 written, within 0.1 %)
+    edit_figure(descriptor.parent, "china_vehicle_exports_2025_05", 551001)
     lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
     # The edit made derived figures stale: they are re-derived first (see below).
     assert lines[0].startswith("derived.csv: "), lines
