@@ -660,7 +660,8 @@ def stale_derived(p):
     line = edit_row(
         p.package, "derived", "derived_id", "china_nev_share_of_exports_2025_05", value="50"
     )
-    return Expect(p.run(), "data/derived.csv", line, "value", "stale")
+    # `chinaev run` re-derives stale values (issue 7); `chinaev validate` refuses them.
+    return Expect(p.validate(), "data/derived.csv", line, "value", "stale")
 
 
 @case(LINK, "a captured audit row that names no figure or event")

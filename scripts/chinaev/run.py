@@ -135,13 +135,12 @@ def run_chapters(
     destination = _output_dir(output_dir) if output_dir else book
     # Bad data must never reach a chapter: a chapter that happened to run on it would
     # overwrite its good notebook with wrong numbers.
-    # Stale derived figures are re-derived first (an edited figure must not sit beside
-    # derived figures computed from its old value), then the package is validated as
-    # it will be read; inputs too broken to derive from are left to the validation,
-    # which names the row and field.
-    notices = refresh_derived(descriptor, derive=derive, leave_broken=validate)
+    # The package is validated first, stale derived values aside, so that bad input
+    # writes nothing; then stale derived figures are re-derived (an edited figure must
+    # not sit beside derived figures computed from its old value).
     if validate:
         check_package(descriptor)
+    notices = refresh_derived(descriptor, derive=derive, leave_broken=False)
     _check_kernel()
 
     destination.mkdir(parents=True, exist_ok=True)
