@@ -60,7 +60,8 @@ def make_2025_edition(raw_2024: Path, target: Path) -> Path:
         if row[col["category"]] == "Historical" and row[col["year"]] == "2023":
             later = list(row)
             later[col["year"]] = "2024"
-            later[col["value"]] = repr(round(float(row[col["value"]]) * 1.25, 6))
+            growth = 1.0 if row[col["unit"]] == "percent" else 1.25  # shares stay <= 100
+            later[col["value"]] = repr(round(float(row[col["value"]]) * growth, 6))
             out.append(later)
     world_sales = [
         r
@@ -200,7 +201,7 @@ def test_the_package_validates_and_a_chapter_runs_on_it(imported, tmp_path, caps
     # The sources list names the edition from the package (the chart credit in
     # production.ipynb is typed in the chapter: Chapter.iea_credit() gives it from the data).
     assert "Global EV Outlook 2025" in outputs
-    assert "IEA_Global_EV_Data_2025.csv" in outputs
+    assert "ref-iea-gevo-2025" in outputs  # the link to the edition's reference entry
 
 
 def test_a_real_error_writes_nothing(raw_2024, tmp_path):
