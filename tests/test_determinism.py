@@ -117,21 +117,31 @@ def make_project(root: Path) -> Path:
     shutil.copytree(DATAPACKAGE, project / "datapackage", ignore=shutil.ignore_patterns("raw"))
     (project / "book").mkdir()
     shutil.copy2(FIGURE_CHAPTER, project / "book" / "figure.ipynb")
-    # A small IEA download: the rows the derived figures read, as the IEA writes them.
-    with (DATAPACKAGE / "data" / "iea.csv").open(encoding="utf-8", newline="") as handle:
-        tidy = list(csv.DictReader(handle))
+    # A small IEA download, as the IEA writes it: the China and US sales series, and every
+    # series that a derived figure or a comparison reads (the importer refuses an edition
+    # that lacks a row the package reads).
+    tidy = read_rows(DATAPACKAGE / "data" / "iea.csv")
+    kept = {(region, "Historical", "EV sales") for region in ("China", "USA")}
+    for link in read_rows(DATAPACKAGE / "data" / "derived_inputs.csv"):
+        if link["input_kind"] == "iea":
+            kept.add((link["region"], link["category"], link["parameter"]))
+    for row in read_rows(DATAPACKAGE / "data" / "comparisons.csv"):
+        for region in (row["region"], row["denominator_region"]):
+            if region:
+                kept.add((region, row["category"], row["parameter"]))
     columns = ["region", "category", "parameter", "mode", "powertrain", "year", "unit", "value"]
     with (root / "IEA_Global_EV_Data_2024.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in tidy:
-            if (
-                row["region"] in ("China", "USA")
-                and row["category"] == "Historical"
-                and row["parameter"] == "EV sales"
-            ):
+            if (row["region"], row["category"], row["parameter"]) in kept:
                 writer.writerow([row[k] for k in columns])
     return project
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.mark.slow

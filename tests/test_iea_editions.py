@@ -60,8 +60,10 @@ def make_2025_edition(raw_2024: Path, target: Path) -> Path:
         if row[col["category"]] == "Historical" and row[col["year"]] == "2023":
             later = list(row)
             later[col["year"]] = "2024"
-            growth = 1.0 if row[col["unit"]] == "percent" else 1.25  # shares stay <= 100
-            later[col["value"]] = repr(round(float(row[col["value"]]) * growth, 6))
+            grown = float(row[col["value"]]) * 1.25
+            if row[col["unit"]] == "percent":
+                grown = min(grown, 100.0)  # a share grows, but never past 100%
+            later[col["value"]] = repr(round(grown, 6))
             out.append(later)
     world_sales = [
         r
@@ -200,8 +202,12 @@ def test_the_package_validates_and_a_chapter_runs_on_it(imported, tmp_path, caps
     outputs = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
     # The sources list names the edition from the package (the chart credit in
     # production.ipynb is typed in the chapter: Chapter.iea_credit() gives it from the data).
+    # Sources are named as readers know them, never by file, so the file is proved through
+    # the record of what the chapter read: the 2025 sources row, whose sha256 is the file's.
     assert "Global EV Outlook 2025" in outputs
-    assert "ref-iea-gevo-2025" in outputs  # the link to the edition's reference entry
+    reads = notebook.metadata["chinaev"]["reads"]
+    assert "iea-gevo-2025" in reads["sources"] and "iea-gevo-2024" not in reads["sources"]
+    assert "source:iea-gevo-2025" in notebook.metadata["chinaev"]["parts"]
 
 
 def test_a_real_error_writes_nothing(raw_2024, tmp_path):

@@ -131,6 +131,7 @@ def change_figure_value(figures_csv: Path, figure_id: str, new_value: int) -> No
         for bound in ("lower", "upper"):
             if row.get(bound) == old:
                 row[bound] = str(new_value)
+        # The value as written must say the same (the quote is for `chinaev validate`).
         row["as_written"] = f"{new_value:,}"
         out = io.StringIO()
         csv.writer(out, lineterminator=line[len(line.rstrip("\r\n")) :]).writerow(row.values())

@@ -36,6 +36,7 @@ class Chapter:
     package: Package
     cited: list[str] = field(default_factory=list)
     glued: set[str] = field(default_factory=set)
+    references_page: bool = False
 
     @classmethod
     def open(cls, name: str, datapackage: str, as_of: str = "") -> Chapter:
@@ -47,6 +48,9 @@ class Chapter:
         # chapter's own markdown. `chinaev run` names the source file; nbval and plain
         # papermill run the chapter from its own folder.
         source = Path(os.environ.get("CHINAEV_CHAPTER_SOURCE") or f"{name}.ipynb")
+        # Sources link to the book's references page when the book has one (a chapter
+        # built on its own, or a fixture book, has none, and a dead link fails the build).
+        chapter.references_page = (source.parent / "references.ipynb").is_file()
         chapter.cited = [i for i in citation_order(source) if chapter.has(i)]
         return chapter
 
@@ -233,6 +237,8 @@ class Chapter:
         who = references._text(row.get("author")) or references._text(row.get("publisher"))
         title = text.myst(row.get("title"))
         named = f"{text.myst(who)}, *{title}*" if who else f"*{title}*"
+        if not self.references_page:
+            return named
         return f"[{named}](#{references.anchor(source_id)})"
 
     def iea_credit(self) -> str:

@@ -212,10 +212,15 @@ def to_html(spec: dict) -> str:
     # Vega gives the element it draws into its own ARIA role, so the label sits
     # on an outer box. The hidden paragraph is the description for readers
     # without JavaScript or CSS; under role="img" screen readers read the label only.
+    # Vega's SVG is hidden from assistive technology: the box already names the
+    # image, and Vega gives some mark groups (e.g. a map's unlabelled background
+    # shapes) an image role without a name. tabindex="0": a chart wider than a
+    # narrow screen scrolls inside its box (chinaev.css), and keyboard users must
+    # be able to focus the box to scroll it (WCAG 2.1.1).
     return (
         f'<div class="chinaev-chart" id="{element}" role="img" '
-        f'aria-label="{html.escape(description, quote=True)}">'
-        '<div class="chinaev-chart-view"></div>'
+        f'aria-label="{html.escape(description, quote=True)}" tabindex="0">'
+        '<div class="chinaev-chart-view" aria-hidden="true"></div>'
         f'<p class="chinaev-chart-description">{html.escape(description)}</p>'
         "</div>\n"
         f"<script>{script}</script>"

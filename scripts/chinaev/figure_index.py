@@ -250,7 +250,27 @@ def interactive_html(frame: pd.DataFrame, caption: str) -> str:
         autoWidth=False,
         maxBytes=0,
     )
-    return offline_init_html() + table_html
+    return offline_init_html() + _placeholder_with_header(table_html, list(shown.columns))
+
+
+# itables' placeholder: the table DataTables later fills (it replaces the whole inner
+# HTML), which holds only a "Loading ITables" row until then.
+_PLACEHOLDER = re.compile(rf'(<table id="{TABLE_ID}"[^>]*>)\s*<tbody>(.*?)</tbody>', re.DOTALL)
+
+
+def _placeholder_with_header(table_html: str, columns: list[str]) -> str:
+    """Give itables' placeholder table a header row, as every table needs one for
+    assistive technology (WCAG 1.3.1); the loading message spans the columns."""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+
+    def with_header(match: re.Match) -> str:
+        body = match.group(2).replace("<td ", f'<td colspan="{len(columns)}" ', 1)
+        return f"{match.group(1)}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+
+    result, count = _PLACEHOLDER.subn(with_header, table_html, count=1)
+    if count != 1:
+        raise RuntimeError("itables changed its placeholder table: check the figure index")
+    return result
 
 
 def _value_with_unit(value: str, unit: str) -> str:
