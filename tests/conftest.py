@@ -1,13 +1,19 @@
-"""Shared fixtures: built books (the fixture minibook and the real one) and a browser.
+"""Shared fixtures: built books (the fixture minibook and the real one), a browser, one
+visit per page of the real book, and how the suite is spread over processes.
 
-Building is slow, so each book is built once per test session. The HTML and
-PDF checks in test_book_html.py / test_book_pdf.py run on both books: the
-minibook proves the checks work today, the real book is checked once its
-chapters exist.
+Building is slow, so each book is built once per test session. The book-wide HTML,
+PDF and browser checks run on the real book; the minibook is the small book that
+test_build.py breaks on purpose, and whose outputs it checks line by line.
+
+`make test` runs the suite in one pytest process per core (pytest-xdist,
+`--dist loadgroup`). Tests that share an expensive session fixture go to one process
+(see `pytest_collection_modifyitems`), so nothing is built twice, and the longest
+groups are handed out first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import shutil
@@ -141,12 +147,10 @@ def built_real_book() -> BuiltBook:
     return BuiltBook("book", book, output, tuple(build_book(["html", "pdf"])))
 
 
-@pytest.fixture(params=["minibook", "book"])
-def built_book(request) -> BuiltBook:
-    """Each book-wide check runs on the minibook and on the real book."""
-    return request.getfixturevalue(
-        "built_minibook" if request.param == "minibook" else "built_real_book"
-    )
+@pytest.fixture(scope="session")
+def built_book(built_real_book) -> BuiltBook:
+    """The book the book-wide checks read: the real one."""
+    return built_real_book
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -154,18 +158,37 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def served(built_book):
-    """The book's HTML served on 127.0.0.1; yields (base URL, book)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book.html))
+@contextlib.contextmanager
+def serving(folder: Path):
+    """`folder` served on 127.0.0.1 while the block runs; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", built_book
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def served(built_book):
+    """The book's HTML served on 127.0.0.1; yields (base URL, book)."""
+    with serving(built_book.html) as base_url:
+        yield base_url, built_book
+
+
+@pytest.fixture(scope="session")
+def page_visits(built_real_book, chromium) -> dict[str, dict]:
+    """Every HTML page of the real book, opened once offline: {page: what the visit saw}."""
+    from helpers import visit_page
+
+    with serving(built_real_book.html) as base_url:
+        return {
+            path.stem: visit_page(chromium, base_url, path.stem)
+            for path in sorted(built_real_book.html.glob("*.html"))
+        }
 
 
 @pytest.fixture(scope="session")
@@ -179,3 +202,43 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+# -- spreading the suite over processes ------------------------------------------------------
+
+# Tests that use one of these session fixtures run in one process, so the fixture is made
+# once. Every other test runs beside the rest of its module (module fixtures, once).
+SHARED_FIXTURES = {
+    "built_real_book": "real-book",
+    "built_minibook": "minibook",
+    "minibook_source": "minibook",
+}
+# The longest groups first (seconds measured on this machine, 2 cores): a long group
+# started last would leave the other core idle at the end.
+LONGEST_FIRST = [
+    "real-book",
+    "test_hostile",
+    "test_nbval",
+    "test_run",
+    "minibook",
+    "test_as_of",
+    "test_determinism",
+    "test_inert",
+    "test_iea_editions",
+]
+
+
+def group_of(item) -> str:
+    for fixture, group in SHARED_FIXTURES.items():
+        if fixture in item.fixturenames:
+            return group
+    return item.path.stem
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    groups = {item.nodeid: group_of(item) for item in items}
+    rank = {group: position for position, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))

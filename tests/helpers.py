@@ -65,3 +65,73 @@ def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
         env={**os.environ, **(env or {})},
         timeout=600,
     )
+
+
+# -- one visit per page in headless Chromium ----------------------------------------------
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Best-practice rules the brief asks for besides WCAG: heading order, one main landmark.
+EXTRA_RULES = ["heading-order", "landmark-one-main", "page-has-heading-one"]
+CHART_DIV = "div.chinaev-chart"
+
+
+def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict:
+    """Open one page with every request to another host blocked, as a reader would.
+
+    Reports the blocked requests, console and page errors, each chart's state, and
+    (with `axe`) what axe-core finds at WCAG A/AA. Loading a page with its charts costs
+    more than any one check, so every browser check of a built book reads one visit.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    blocked, errors = [], []
+
+    def route(request_route):
+        url = request_route.request.url
+        if url.startswith(base_url):
+            request_route.continue_()
+        else:
+            blocked.append(url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
+    try:
+        page.goto(f"{base_url}{page_name}.html", wait_until="load")
+        # Each chart either draws (svg/canvas appears) or records an error.
+        page.wait_for_function(
+            """sel => [...document.querySelectorAll(sel)].every(
+                   d => d.querySelector('svg, canvas') || d.dataset.chartError)""",
+            arg=CHART_DIV,
+            timeout=20_000,
+        )
+        page.wait_for_load_state("networkidle")
+        charts = page.eval_on_selector_all(
+            CHART_DIV,
+            """divs => divs.map(d => ({
+                   id: d.id,
+                   drawn: !!d.querySelector('svg, canvas'),
+                   error: d.dataset.chartError || '',
+                   label: d.getAttribute('aria-label') || '',
+                   role: d.getAttribute('role') || ''}))""",
+        )
+        violations = None
+        if axe:
+            page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            violations = page.evaluate(
+                """async ([tags, rules]) => {
+                    const wcag = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+                    const extra = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
+                    return [...wcag.violations, ...extra.violations].map(v => ({
+                        id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(' '))}));
+                }""",
+                [WCAG_TAGS, EXTRA_RULES],
+            )
+    finally:
+        page.close()
+    return {"blocked": blocked, "errors": errors, "charts": charts, "axe": violations}

@@ -15,50 +15,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from helpers import AXE
 
 from chinaev import charts
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# Best-practice rules the brief asks for besides WCAG: heading order, one main landmark.
-EXTRA_RULES = ["heading-order", "landmark-one-main", "page-has-heading-one"]
-
-
-def axe_violations(browser, base_url: str, name: str) -> list[dict]:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(base_url) else route.abort()
-        ),
-    )
-    try:
-        page.goto(f"{base_url}{name}.html", wait_until="load")
-        page.wait_for_function(
-            """() => [...document.querySelectorAll('div.chinaev-chart')].every(
-                   d => d.querySelector('svg, canvas') || d.dataset.chartError)""",
-            timeout=20_000,
-        )
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        return page.evaluate(
-            """async ([tags, rules]) => {
-                const wcag = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-                const extra = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
-                return [...wcag.violations, ...extra.violations].map(v => ({
-                    id: v.id, impact: v.impact, help: v.help,
-                    nodes: v.nodes.map(n => n.target.join(' '))}));
-            }""",
-            [WCAG_TAGS, EXTRA_RULES],
-        )
-    finally:
-        page.close()
-
 
 @pytest.mark.slow
-def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page(served, chromium):
-    base_url, book = served
-    names = sorted(path.stem for path in book.html.glob("*.html"))
-    found = {name: axe_violations(chromium, base_url, name) for name in names}
+def test_axe_finds_no_wcag_a_or_aa_violation_on_any_page(built_book, page_visits):
+    names = sorted(path.stem for path in built_book.html.glob("*.html"))
+    assert sorted(page_visits) == names
+    found = {name: page_visits[name]["axe"] for name in names}
     assert {name: v for name, v in found.items() if v} == {}
 
 

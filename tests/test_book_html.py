@@ -1,6 +1,7 @@
 """The built HTML book works offline: no outside assets, every chart drawn, no errors.
 
-Runs on the fixture minibook and on the real book (see `built_book` in conftest).
+Runs on the real book (see `built_book` in conftest); the browser checks read one
+visit per page (`page_visits` in conftest).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ FETCHING_RELS = {
     "icon",
 }
 CSS_URL = re.compile(r"""(?:@import\s+(?:url\()?|url\()\s*['"]?([^'")\s;]+)""", re.IGNORECASE)
-CHART_DIV = "div.chinaev-chart"
 
 
 def is_external(url: str) -> bool:
@@ -72,49 +72,6 @@ def external_assets(html_dir: Path) -> list[str]:
     return found
 
 
-def check_page(browser, base_url: str, page_name: str) -> dict:
-    """Open one page offline; report outside requests, errors and undrawn charts."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked, errors = [], []
-
-    def route(request_route):
-        url = request_route.request.url
-        if url.startswith(base_url):
-            request_route.continue_()
-        else:
-            blocked.append(url)
-            request_route.abort()
-
-    page.route("**/*", route)
-    page.on(
-        "console", lambda message: errors.append(message.text) if message.type == "error" else None
-    )
-    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
-    try:
-        page.goto(f"{base_url}{page_name}.html", wait_until="load")
-        # Each chart either draws (svg/canvas appears) or records an error.
-        page.wait_for_function(
-            """sel => [...document.querySelectorAll(sel)].every(
-                   d => d.querySelector('svg, canvas') || d.dataset.chartError)""",
-            arg=CHART_DIV,
-            timeout=20_000,
-        )
-        page.wait_for_load_state("networkidle")
-        charts = page.eval_on_selector_all(
-            CHART_DIV,
-            """divs => divs.map(d => ({
-                   id: d.id,
-                   drawn: !!d.querySelector('svg, canvas'),
-                   error: d.dataset.chartError || '',
-                   label: d.getAttribute('aria-label') || '',
-                   role: d.getAttribute('role') || ''}))""",
-        )
-    finally:
-        page.close()
-    return {"blocked": blocked, "errors": errors, "charts": charts}
-
-
 @pytest.mark.slow
 def test_no_page_or_stylesheet_loads_from_another_host(built_book):
     assert built_book.html.joinpath("index.html").exists()
@@ -130,10 +87,9 @@ def test_no_thebe_script_or_cdn_in_pages(built_book):
 
 
 @pytest.mark.slow
-def test_every_page_renders_offline_without_errors(served, chromium):
-    base_url, book = served
-    for name in book.pages():
-        result = check_page(chromium, base_url, name)
+def test_every_page_renders_offline_without_errors(built_book, page_visits):
+    for name in built_book.pages():
+        result = page_visits[name]
         assert result["blocked"] == [], f"{name}: requests to other hosts"
         assert result["errors"] == [], f"{name}: console or page errors"
         for chart in result["charts"]:

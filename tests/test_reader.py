@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from test_book_html import check_page
 
 slow = pytest.mark.slow
 
@@ -92,9 +91,9 @@ def test_every_internal_link_and_anchor_resolves_in_the_html(built_book):
 
 
 @slow
-def test_sphinx_pages_render_offline_without_errors(served, chromium):
+def test_sphinx_pages_render_offline_without_errors(built_book, page_visits):
     # The table-of-contents pages are checked in test_book_html; these are Sphinx's own.
-    base_url, book = served
+    book = built_book
     extra = sorted(
         path.stem
         for path in book.html.glob("*.html")
@@ -102,7 +101,7 @@ def test_sphinx_pages_render_offline_without_errors(served, chromium):
     )
     assert "search" in extra and "genindex" in extra
     for name in extra:
-        result = check_page(chromium, base_url, name)
+        result = page_visits[name]
         assert result["blocked"] == [], f"{name}: requests to other hosts"
         assert result["errors"] == [], f"{name}: console or page errors"
 

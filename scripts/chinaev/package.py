@@ -352,10 +352,13 @@ def check_tables(folder: Path, descriptor: dict, names=None) -> None:
         )
 
 
-def read_rows(path: Path | str, name: str) -> list[dict[str, str]]:
-    """Rows of one resource as strings, exactly as stored (for checks and rewriting)."""
+def read_rows(path: Path | str, name: str, descriptor: dict | None = None) -> list[dict[str, str]]:
+    """Rows of one resource as strings, exactly as stored (for checks and rewriting).
+
+    Pass the descriptor when it has been read already (reading it checks every path).
+    """
     folder = package_dir(path)
-    resource = resource_descriptor(read_descriptor(folder), name)
+    resource = resource_descriptor(descriptor or read_descriptor(folder), name)
     problems = table_problems(folder, resource)
     if problems:
         raise UserError(f"{resource['path']}: cannot read resource {name}", problems)

@@ -697,6 +697,25 @@ def _worker() -> None:
 SOURCE_ENV = "CHINAEV_CHAPTER_SOURCE"
 
 
+def _socket_kernel_manager() -> type:
+    """A kernel manager whose kernel listens on Unix sockets in a folder of its own.
+
+    Over TCP each kernel is handed five ports found free a moment earlier; kernels
+    started at the same moment (`--jobs`, or other runs on the machine) can be handed
+    the same port, and one of them dies before it replies. Socket files in a fresh
+    private folder cannot collide, and nothing listens on the network.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class SocketKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            self._sockets = tempfile.TemporaryDirectory(prefix="chinaev-kernel-")
+            kwargs.update(transport="ipc", ip=os.path.join(self._sockets.name, "kernel"))
+            super().__init__(**kwargs)
+
+    return SocketKernelManager
+
+
 def _execute(name: str, source: Path, output: Path, cwd: Path, parameters: dict) -> str | None:
     """Run one chapter into a temporary file, tidy it, then move it into place.
 
@@ -724,6 +743,7 @@ def _execute(name: str, source: Path, output: Path, cwd: Path, parameters: dict)
                 cwd=str(cwd),
                 log_output=False,
                 progress_bar=False,
+                kernel_manager_class=_socket_kernel_manager(),
             )
         except PapermillExecutionError as error:
             return _describe_failure(name, error)

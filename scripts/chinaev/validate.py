@@ -43,12 +43,12 @@ QUALIFIER_BOUNDS = {
     "less_than": (None, 1.0),
 }
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
-# Table Schema checks: "auto" sends resources whose data file is at least FAST_BYTES,
-# or whose foreign keys point into such a file, to the DuckDB fast path
-# (chinaev.fastcheck) and the rest to frictionless-py;
-# "fast" and "frictionless" send every resource to one of them.
+# Table Schema checks: "auto" (the default) and "fast" send every resource to the DuckDB
+# fast path (chinaev.fastcheck), which hands what it cannot judge to frictionless-py;
+# "frictionless" sends every resource to frictionless-py. The fast path is also the
+# quicker one on small tables: frictionless-py rebuilds its metadata objects for every
+# foreign-key lookup. tests/test_fastcheck.py shows both give the same verdicts.
 ENGINES = ("auto", "fast", "frictionless")
-FAST_BYTES = 512 * 1024
 
 
 @dataclass
@@ -95,7 +95,7 @@ def validate_package(
     if result.problems:
         result.problems = sorted(set(result.problems), key=_order)
         return result
-    tables = {name: read_rows(folder, name) for name in names}
+    tables = {name: read_rows(folder, name, descriptor) for name in names}
     own = list(cell_problems(descriptor, tables))
     schema_problems = table_schema_problems(folder, engine, result.notes)
     result.problems += own + _without_repeats(schema_problems, own)
@@ -167,7 +167,7 @@ def _frictionless_problem(resource: str, error) -> Problem:
 
 
 def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> list[Problem]:
-    """Frictionless v2 validation of the package, large resources on the fast path.
+    """Frictionless v2 validation of the package, on the fast path unless engine="frictionless".
 
     The same steps as frictionless's Package.validate: the descriptor against the
     Data Package profile first (nothing else when it fails), then each resource.
@@ -193,25 +193,10 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
     descriptor = read_descriptor(folder)
     problems = []
     checker = fastcheck.Checker(folder, descriptor)
-    sizes = {
-        r.get("name"): (folder / str(r.get("path") or "")).stat().st_size
-        if (folder / str(r.get("path") or "")).is_file()
-        else 0
-        for r in descriptor.get("resources", [])
-    }
     for resource in package.resources:
-        # frictionless reads every resource a foreign key points to, row by row: a small
-        # table whose keys point into a large one is large to check too.
-        references = [
-            fk.get("reference", {}).get("resource") or resource.name
-            for fk in (resource.schema.foreign_keys if resource.schema else [])
-        ]
-        large = any(sizes.get(name, 0) >= FAST_BYTES for name in [resource.name, *references])
-        found = None
-        if engine == "fast" or large:
-            found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
-            if found is None and notes is not None:
-                notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
+        found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
+        if found is None and notes is not None:
+            notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
         if found is None:
             with system.use_context(trusted=False):
                 report = resource.validate()
