@@ -1,4 +1,5 @@
-"""`chinaev validate` on the real package, and without the source texts.
+"""`chinaev validate` and the `frictionless` command on the real package, and without the
+source texts.
 
 Bad input, one line per problem naming file, row and field: tests/test_hostile.py."""
 
@@ -8,10 +9,12 @@ import contextlib
 import io
 import os
 import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
-from helpers import copy_package, run_cli, seeds_dir
+from helpers import DATAPACKAGE, copy_package, run_cli, seeds_dir
 
 from chinaev import cli
 
@@ -36,6 +39,18 @@ def validate(package, *extra, env=None):
 def package(tmp_path):
     seeds_dir()
     return copy_package(tmp_path)
+
+
+def test_frictionless_finds_the_real_package_valid():
+    """The reference implementation, as a re-user runs it on the package."""
+    frictionless = Path(sys.executable).parent / "frictionless"
+    done = subprocess.run(
+        [str(frictionless), "validate", str(DATAPACKAGE / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_real_package_is_valid():

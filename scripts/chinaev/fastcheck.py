@@ -34,6 +34,7 @@ significant digit count as equal here.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -208,12 +209,18 @@ class _Field:
 
 
 def _schema_of(resource: dict, folder: Path):
-    from frictionless import Schema
-
     schema = resource.get("schema", {})
     if isinstance(schema, str):
         schema = json.loads((folder / schema).read_text(encoding="utf-8"))
-    return Schema.from_descriptor(schema)
+    return _frictionless_schema(json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _frictionless_schema(schema_json: str):
+    """frictionless's Schema for a schema (read only here), made once per process."""
+    from frictionless import Schema
+
+    return Schema.from_descriptor(json.loads(schema_json))
 
 
 def _fast_path_possible(resource: dict, path: Path, names: list[str]) -> bool:

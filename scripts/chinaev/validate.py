@@ -7,6 +7,8 @@ or exits. Checks read the CSVs as text, so a bad cell is reported, never a crash
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 import math
 import os
 import re
@@ -174,31 +176,26 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
     """
     if engine == "frictionless":
         return frictionless_problems(folder)
-    from frictionless import FrictionlessException, Package, system
+    from frictionless import Package, system
 
     from chinaev import fastcheck
 
     descriptor_path = folder / "datapackage.json"
-    try:
-        with system.use_context(trusted=False):
-            package = Package(str(descriptor_path))
-            package.to_descriptor(validate=True)
-    except FrictionlessException as exception:
-        return [
-            Problem("datapackage.json", None, None, f"{error.type}: {error.message}")
-            for error in exception.to_errors()
-        ]
-    except Exception as error:  # frictionless raises many kinds for a broken descriptor
-        return [Problem("datapackage.json", None, None, f"frictionless cannot read it: {error}")]
+    problems = _profile_problems(descriptor_path)
+    if problems:
+        return problems
     descriptor = read_descriptor(folder)
     problems = []
+    package = None  # frictionless's own reading, made only if a resource needs it
     checker = fastcheck.Checker(folder, descriptor)
-    for resource in package.resources:
-        found = fastcheck.check_resource(folder, descriptor, resource.name, checker=checker)
+    for name in [resource["name"] for resource in descriptor["resources"]]:
+        found = fastcheck.check_resource(folder, descriptor, name, checker=checker)
         if found is None and notes is not None:
-            notes.append(f"{resource.name}: the fast path cannot judge it; frictionless did")
+            notes.append(f"{name}: the fast path cannot judge it; frictionless did")
         if found is None:
             with system.use_context(trusted=False):
+                package = package or Package(str(descriptor_path))
+                resource = package.get_resource(name)
                 report = resource.validate()
             found = [
                 _frictionless_problem(task.name or resource.name, error)
@@ -208,6 +205,41 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
         problems += found
     checker.close()
     return problems
+
+
+# frictionless's verdicts on descriptors, by their bytes and their schemas' content:
+# building its metadata objects takes longer than the fast path's checks of the data.
+_PROFILE_VERDICTS: dict[str, list[Problem]] = {}
+
+
+def _profile_problems(descriptor_path: Path) -> list[Problem]:
+    """The descriptor against the Data Package profile, as frictionless-py judges it."""
+    from frictionless import FrictionlessException, Package, system
+
+    try:
+        inlined = json.dumps(read_descriptor(descriptor_path), sort_keys=True)
+    except UserError:
+        inlined = None  # let frictionless say what is wrong; do not remember it
+    key = None
+    if inlined is not None:
+        key = hashlib.sha256(descriptor_path.read_bytes() + inlined.encode()).hexdigest()
+        if key in _PROFILE_VERDICTS:
+            return list(_PROFILE_VERDICTS[key])
+    try:
+        with system.use_context(trusted=False):
+            Package(str(descriptor_path)).to_descriptor(validate=True)
+        problems = []
+    except FrictionlessException as exception:
+        problems = [
+            Problem("datapackage.json", None, None, f"{error.type}: {error.message}")
+            for error in exception.to_errors()
+        ]
+    except Exception as error:  # frictionless raises many kinds for a broken descriptor
+        message = f"frictionless cannot read it: {error}"
+        problems = [Problem("datapackage.json", None, None, message)]
+    if key is not None:
+        _PROFILE_VERDICTS[key] = problems
+    return list(problems)
 
 
 def frictionless_problems(folder: Path) -> list[Problem]:
