@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -78,11 +77,27 @@ def test_styled_refuses_a_chart_without_description():
         make_chart(description="  ")
 
 
-def test_renderer_gives_html_png_and_text():
-    output = bundle(make_chart())
-    assert set(output) == {"text/html", "image/png", "text/plain"}
+def test_renderer_gives_html_spec_and_text():
+    chart = make_chart()
+    output = bundle(chart)
+    assert set(output) == {"text/html", charts.CHART_MIME, "text/plain"}
+    assert output[charts.CHART_MIME] == chart.to_dict()  # drawn as a PNG only by the build
     assert output["text/plain"] == DESCRIPTION
     assert "application/vnd.vegalite" not in json.dumps(output)
+
+
+def test_print_png_is_drawn_once_per_spec(tmp_path, monkeypatch):
+    monkeypatch.setattr(charts, "PNG_CACHE", tmp_path / "charts")
+    spec = make_chart().to_dict()
+    drawn = []
+    monkeypatch.setattr(
+        charts, "to_png", lambda s: drawn.append(s) or b"\x89PNG-" + charts._canonical(s).encode()
+    )
+    first = charts.print_png(spec)
+    assert charts.print_png(spec) == first and len(drawn) == 1
+    other = make_chart(sales=(4_272_000, 1_800_000)).to_dict()
+    assert charts.print_png(other) != first and len(drawn) == 2
+    assert [p.name for p in (tmp_path / "charts").iterdir() if p.name.startswith(".")] == []
 
 
 def test_html_is_deterministic_and_ids_follow_the_spec():
@@ -142,7 +157,7 @@ def test_hostile_text_cannot_end_the_script_early():
 
 def test_png_is_drawn_at_twice_the_chart_size():
     chart = make_chart()
-    width, height = png_size(base64.b64decode(bundle(chart)["image/png"]))
+    width, height = png_size(charts.to_png(chart.to_dict()))
     svg = vl_convert.vegalite_to_svg(chart.to_dict())
     svg_width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', svg).group(1))
     assert width >= 2 * svg_width - 2

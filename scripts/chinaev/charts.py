@@ -3,9 +3,15 @@
 Chapters call `setup()` once, build a chart with Altair, pass it through
 `styled(...)` and glue it. The renderer gives each chart three forms in one
 notebook output: interactive HTML for the web book (drawn by the vega bundle
-that the build copies into `_static/`), a PNG for the PDF, and plain text (the
-description) for screen readers and text-only tools. Sphinx picks one per
-builder (see `nb_mime_priority_overrides` in `_config.yml`).
+that the build copies into `_static/`), the Vega-Lite spec itself (CHART_MIME),
+which the book's build draws as a PNG for the PDF (`sphinx_ext.ChartImage`), and
+plain text (the description) for screen readers and text-only tools. Sphinx picks
+one per builder (see `nb_mime_priority_overrides` in `_config.yml`).
+
+Drawing the PNG at build time, not in the chapter, keeps rasterising out of every
+chapter run (it took about half of a chapter's own run time), keeps images out of
+the committed notebooks, and draws each chart once: `print_png` keeps the PNG of
+each spec in `.chinaev-cache/charts/`.
 
 Nothing here touches the network, and the output is a pure function of the
 chart spec so that nbval can compare it byte for byte.
@@ -32,10 +38,13 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from base64 import b64encode
+import os
+from importlib import metadata
 
 import altair as alt
 import vl_convert
+
+from chinaev import paths
 
 THEME = "chinaev"
 RENDERER = "chinaev"
@@ -65,6 +74,10 @@ HEIGHT = 300
 
 # The static image is drawn at twice the CSS size so it stays sharp in print.
 PNG_SCALE = 2
+# The spec in a notebook output, under a type that no notebook front end or myst-nb
+# draws by itself (a Vega-Lite type would be drawn by a front end's own, older Vega).
+CHART_MIME = "application/vnd.chinaev.chart+json"
+PNG_CACHE = paths.ROOT / ".chinaev-cache" / "charts"
 
 
 def theme_config() -> dict:
@@ -231,11 +244,37 @@ def to_png(spec: dict) -> bytes:
     return vl_convert.vegalite_to_png(spec, vl_version=_vl_version(), scale=PNG_SCALE)
 
 
+def print_png(spec: dict) -> bytes:
+    """The chart's PNG for print, drawn once per spec and renderer version.
+
+    The cache is only a shortcut: its key is everything the image is made from, and a
+    file is written whole (renamed into place) or not at all.
+    """
+    key = hashlib.sha256(
+        "\0".join(
+            [_canonical(spec), metadata.version("vl-convert-python"), str(_vl_version()),
+             str(PNG_SCALE)]
+        ).encode("utf-8")
+    ).hexdigest()  # fmt: skip
+    cached = PNG_CACHE / f"{key}.png"
+    if cached.is_file():
+        return cached.read_bytes()
+    png = to_png(spec)
+    try:
+        PNG_CACHE.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{key}.{os.getpid()}.tmp")
+        partial.write_bytes(png)
+        os.replace(partial, cached)
+    except OSError:
+        pass  # a read-only checkout draws every time
+    return png
+
+
 def mimebundle(spec: dict) -> dict:
     """All three forms of one chart, as a Jupyter mime bundle."""
     return {
         "text/html": to_html(spec),
-        "image/png": b64encode(to_png(spec)).decode("ascii"),
+        CHART_MIME: spec,
         "text/plain": spec.get("description", "") or "Chart",
     }
 

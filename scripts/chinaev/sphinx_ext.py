@@ -16,6 +16,10 @@ It also turns two easy mistakes into build warnings, which `-W` makes errors:
 * a page would load a script or stylesheet from another host, which an
   offline reader cannot fetch.
 
+In the PDF, every chart is the PNG that `ChartImage` draws from the spec in its
+notebook output (a myst-nb mime renderer, registered as an entry point in
+pyproject.toml): chapters store the spec, not an image.
+
 It also stamps the book with the edition of its data rather than the day of the
 build: the PDF's title page (and Sphinx's `today`) carries the data package's
 version and the date of that version in `datapackage/CHANGELOG.md`, so two builds
@@ -24,6 +28,8 @@ from the same inputs on different days read the same.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import json
 import os
 import re
@@ -38,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from chinaev import cards
+from chinaev import cards, charts
 from chinaev.package import load
 
 logger = logging.getLogger(__name__)
@@ -317,6 +323,26 @@ def _stamp_edition(app: Sphinx, config) -> None:
 
 def _default_descriptor() -> Path:
     return Path(__file__).resolve().parents[2] / "datapackage" / "datapackage.json"
+
+
+class ChartImage:
+    """myst-nb mime renderer: a chart's spec (charts.CHART_MIME) drawn as a PNG image.
+
+    myst-nb renders every form of an output when it reads a page and picks one per
+    builder afterwards; LaTeX picks this one (`nb_mime_priority_overrides`), HTML the
+    interactive chart. The PNG is drawn once per spec (charts.print_png) and then
+    handled as any PNG output, so figure options such as width still apply.
+    """
+
+    mime_priority_overrides = [("latex", charts.CHART_MIME, 0)]
+
+    @staticmethod
+    def handle_mime(renderer, data, inline: bool):
+        if data.mime_type != charts.CHART_MIME or inline:
+            return None
+        spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
+        png = base64.b64encode(charts.print_png(spec)).decode("ascii")
+        return renderer.render_image(dataclasses.replace(data, mime_type="image/png", content=png))
 
 
 def setup(app: Sphinx) -> dict:
