@@ -1,19 +1,20 @@
-"""Shared fixtures: built books (the fixture minibook and the real one), a browser, one
-visit per page of the real book, and how the suite is spread over processes.
+"""Shared fixtures: built books (the fixture minibook and the real one), a browser, and
+how the suite is spread over processes.
 
 Building is slow, so each book is built once per test session. The book-wide HTML,
 PDF and browser checks run on the real book; the minibook is the small book that
 test_build.py breaks on purpose, and whose outputs it checks line by line.
 
 `make test` runs the suite in one pytest process per core (pytest-xdist,
-`--dist loadgroup`). Tests that share an expensive session fixture go to one process
-(see `pytest_collection_modifyitems`), so nothing is built twice, and the longest
-groups are handed out first.
+`--dist loadgroup`). The tests of one module run in one process (module fixtures are
+made once), and so do the minibook's tests; the real book is built once under a lock
+and shared. The longest groups are handed out first, single tests last.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import http.server
 import shutil
@@ -130,6 +131,11 @@ def _newest_input(book: Path) -> float:
 
 @pytest.fixture(scope="session")
 def built_real_book() -> BuiltBook:
+    """The real book in _build, built unless it is newer than everything it is made from.
+
+    Test processes share it: the first to need it builds it while holding a lock, and
+    the others wait for the lock and then find it current.
+    """
     from chinaev.build import build_book
 
     book, output = REPO / "book", REPO / "_build"
@@ -140,11 +146,15 @@ def built_real_book() -> BuiltBook:
         pytest.skip("no chapter of the real book exists yet")
     built = BuiltBook("book", book, output, ())
     outputs = [built.html / "index.html", built.pdf, built.tex_log]
-    if all(path.exists() for path in outputs) and min(
-        path.stat().st_mtime for path in outputs
-    ) > _newest_input(book):
-        return built
-    return BuiltBook("book", book, output, tuple(build_book(["html", "pdf"])))
+    lock = REPO / ".chinaev-cache" / "book-build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if all(path.exists() for path in outputs) and min(
+            path.stat().st_mtime for path in outputs
+        ) > _newest_input(book):
+            return built
+        return BuiltBook("book", book, output, tuple(build_book(["html", "pdf"])))
 
 
 @pytest.fixture(scope="session")
@@ -180,18 +190,6 @@ def served(built_book):
 
 
 @pytest.fixture(scope="session")
-def page_visits(built_real_book, chromium) -> dict[str, dict]:
-    """Every HTML page of the real book, opened once offline: {page: what the visit saw}."""
-    from helpers import visit_page
-
-    with serving(built_real_book.html) as base_url:
-        return {
-            path.stem: visit_page(chromium, base_url, path.stem)
-            for path in sorted(built_real_book.html.glob("*.html"))
-        }
-
-
-@pytest.fixture(scope="session")
 def chromium():
     """Debian's Chromium driven by Playwright (Playwright's own download fails here)."""
     from playwright.sync_api import sync_playwright
@@ -207,38 +205,40 @@ def chromium():
 # -- spreading the suite over processes ------------------------------------------------------
 
 # Tests that use one of these session fixtures run in one process, so the fixture is made
-# once. Every other test runs beside the rest of its module (module fixtures, once).
-SHARED_FIXTURES = {
-    "built_real_book": "real-book",
-    "built_minibook": "minibook",
-    "minibook_source": "minibook",
-}
+# once. Every other test runs beside the rest of its module (module fixtures, once),
+# except in modules whose tests are cheap to set up and many: those are spread singly.
+SHARED_FIXTURES = {"built_minibook": "minibook", "minibook_source": "minibook"}
+SPREAD_SINGLY = {"test_pages", "test_hostile"}
 # The longest groups first (seconds measured on this machine, 2 cores): a long group
 # started last would leave the other core idle at the end.
 LONGEST_FIRST = [
-    "real-book",
-    "test_hostile",
-    "test_nbval",
-    "test_run",
     "minibook",
+    "test_run",
     "test_as_of",
+    "test_nbval",
     "test_determinism",
     "test_inert",
     "test_iea_editions",
 ]
 
 
-def group_of(item) -> str:
+def group_of(item) -> str | None:
     for fixture, group in SHARED_FIXTURES.items():
         if fixture in item.fixturenames:
             return group
-    return item.path.stem
+    return None if item.path.stem in SPREAD_SINGLY else item.path.stem
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     groups = {item.nodeid: group_of(item) for item in items}
     rank = {group: position for position, group in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(groups[item.nodeid], len(rank)))  # stable
+
+    def order(item) -> int:
+        group = groups[item.nodeid]
+        return len(rank) + 1 if group is None else rank.get(group, len(rank))
+
+    items.sort(key=order)  # stable: a module's tests keep their order
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+        if groups[item.nodeid] is not None:
+            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))

@@ -84,7 +84,7 @@ def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict
     more than any one check, so every browser check of a built book reads one visit.
     """
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked, errors = [], []
+    blocked, errors, pending = [], [], set()
 
     def route(request_route):
         url = request_route.request.url
@@ -100,6 +100,11 @@ def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict
     )
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
+    # Requests still open; Playwright's "networkidle" (500 ms without one) proved
+    # flaky on a loaded machine, so the visit waits for this set to empty instead.
+    page.on("request", lambda request: pending.add(request))
+    page.on("requestfinished", lambda request: pending.discard(request))
+    page.on("requestfailed", lambda request: pending.discard(request))
     try:
         page.goto(f"{base_url}{page_name}.html", wait_until="load")
         # Each chart either draws (svg/canvas appears) or records an error.
@@ -109,7 +114,13 @@ def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict
             arg=CHART_DIV,
             timeout=20_000,
         )
-        page.wait_for_load_state("networkidle")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        for _ in range(300):
+            if not pending:
+                break
+            page.wait_for_timeout(100)
+        else:
+            errors.append(f"requests still open after 30 s: {[r.url for r in pending]}")
         charts = page.eval_on_selector_all(
             CHART_DIV,
             """divs => divs.map(d => ({

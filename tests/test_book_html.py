@@ -1,7 +1,7 @@
 """The built HTML book works offline: no outside assets, every chart drawn, no errors.
 
-Runs on the real book (see `built_book` in conftest); the browser checks read one
-visit per page (`page_visits` in conftest).
+Runs on the real book (see `built_book` in conftest); the browser checks of every
+page are in test_pages.py.
 """
 
 from __future__ import annotations
@@ -87,21 +87,8 @@ def test_no_thebe_script_or_cdn_in_pages(built_book):
 
 
 @pytest.mark.slow
-def test_every_page_renders_offline_without_errors(built_book, page_visits):
-    for name in built_book.pages():
-        result = page_visits[name]
-        assert result["blocked"] == [], f"{name}: requests to other hosts"
-        assert result["errors"] == [], f"{name}: console or page errors"
-        for chart in result["charts"]:
-            assert chart["drawn"] and not chart["error"], f"{name}: chart {chart} not drawn"
-            assert chart["role"] == "img" and chart["label"], (
-                f"{name}: chart {chart['id']} unlabelled"
-            )
-
-
-@pytest.mark.slow
 def test_chapters_with_glued_figures_have_charts(built_book):
-    # Guards the browser test above against passing because no chart was found.
+    # Guards the browser test (test_pages.py) against passing because no chart was found.
     divs = sum(
         (built_book.html / f"{name}.html")
         .read_text(encoding="utf-8")

@@ -1,10 +1,10 @@
 """A reader's checks over the whole built book, HTML and PDF.
 
-What tests/test_book_html.py and tests/test_book_pdf.py already check on every page
-of the table of contents (no outside request, no failed request, no console error,
-every chart drawn; every glued value in the PDF text; no missing glyph; an image per
-chart) is not repeated here. This adds: Sphinx's own pages (search, index) in the
-browser, every internal link and anchor in the HTML, and the PDF's hyperlinks.
+What tests/test_pages.py checks in the browser on every page (no outside request, no
+failed request, no console error, every chart drawn, axe) and tests/test_book_pdf.py
+in the PDF (every glued value in its text, no missing glyph, an image per chart) is
+not repeated here. This adds every internal link and anchor in the HTML, and the
+PDF's hyperlinks.
 """
 
 from __future__ import annotations
@@ -88,22 +88,6 @@ def test_link_check_finds_broken_links(tmp_path):
 @slow
 def test_every_internal_link_and_anchor_resolves_in_the_html(built_book):
     assert broken_links(built_book.html) == []
-
-
-@slow
-def test_sphinx_pages_render_offline_without_errors(built_book, page_visits):
-    # The table-of-contents pages are checked in test_book_html; these are Sphinx's own.
-    book = built_book
-    extra = sorted(
-        path.stem
-        for path in book.html.glob("*.html")
-        if path.stem not in book.pages() and path.stem not in ("_static",)
-    )
-    assert "search" in extra and "genindex" in extra
-    for name in extra:
-        result = page_visits[name]
-        assert result["blocked"] == [], f"{name}: requests to other hosts"
-        assert result["errors"] == [], f"{name}: console or page errors"
 
 
 # -- the PDF's hyperlinks ---------------------------------------------------------------

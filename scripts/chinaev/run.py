@@ -744,6 +744,7 @@ def _execute(name: str, source: Path, output: Path, cwd: Path, parameters: dict)
                 log_output=False,
                 progress_bar=False,
                 kernel_manager_class=_socket_kernel_manager(),
+                shutdown_kernel="immediate",
             )
         except PapermillExecutionError as error:
             return _describe_failure(name, error)
