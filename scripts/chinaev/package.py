@@ -415,15 +415,28 @@ class Package:
     def version(self) -> str:
         return self.descriptor.get("version", "")
 
+    def _record_rows(self) -> dict[str, pd.Series]:
+        """Every figure and derived figure by id (a figure wins over a derived figure).
+
+        Chapters look records up hundreds of times; scanning the tables each time took a
+        good part of a chapter's run. Rebuilt if a table is replaced.
+        """
+        frames = tuple(self.tables[table] for table in ("figures", "derived"))
+        if getattr(self, "_record_index_of", None) != tuple(map(id, frames)):
+            rows: dict[str, pd.Series] = {}
+            for frame, key in zip(frames, ("figure_id", "derived_id"), strict=True):
+                for position, record_id in enumerate(frame[key]):
+                    rows.setdefault(record_id, frame.iloc[position])
+            self._record_index, self._record_index_of = rows, tuple(map(id, frames))
+        return self._record_index
+
     def record(self, record_id: str) -> pd.Series:
         """A figure or derived figure by id, whichever holds it."""
         if self.reads is not None:
             self.reads.record(record_id)
-        for table, key in (("figures", "figure_id"), ("derived", "derived_id")):
-            frame = self.tables[table]
-            match = frame[frame[key] == record_id]
-            if len(match):
-                return match.iloc[0]
+        row = self._record_rows().get(record_id)
+        if row is not None:
+            return row.copy()  # a chapter may change it; the next lookup must not see that
         raise KeyError(
             f"no figure or derived figure {record_id!r} in {self.path}"
             + (f" as of {self.as_of}" if self.as_of else "")
