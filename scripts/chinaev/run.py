@@ -630,15 +630,20 @@ def package_files(datapackage: Path | str) -> list[tuple[str, Path]]:
 
 
 def _execute_all(work: list[_Job], workers: int, progress=None) -> list[_Outcome]:
-    # Each chapter runs in its own Python process (papermill changes the
-    # process's working directory while it starts a kernel, so two executions
-    # cannot share one process); threads only wait for those processes. Plain
-    # subprocesses rather than multiprocessing: "spawn" would re-import the
-    # caller's __main__, which breaks any script without a __main__ guard.
+    # With more than one job at a time, each chapter runs in its own Python process
+    # (papermill changes the process's working directory while it starts a kernel,
+    # so two executions cannot share one process); threads only wait for those
+    # processes. Plain subprocesses rather than multiprocessing: "spawn" would
+    # re-import the caller's __main__, which breaks any script without a __main__
+    # guard. One at a time, chapters run in this process: nothing else can see the
+    # working directory change, and starting a Python process per chapter cost
+    # more than a small chapter's own run.
+    execute = _execute_in_subprocess if workers > 1 else _execute_here
+
     def run(job: _Job) -> _Outcome:
         if progress:
             progress(f"{job.name}: running ({job.reason})")
-        outcome = _execute_in_subprocess(job)
+        outcome = execute(job)
         if progress:
             state = "failed" if outcome.error else "done"
             progress(f"{job.name}: {state} in {outcome.seconds:.1f} s")
@@ -679,6 +684,23 @@ def _execute_in_subprocess(job: _Job) -> _Outcome:
 
 
 _RESULT_MARK = "chinaev-run-result: "
+
+
+def _execute_here(job: _Job) -> _Outcome:
+    """One chapter in this process; the environment and working directory are restored."""
+    started = time.perf_counter()
+    saved = {name: os.environ.get(name) for name in (SOURCE_ENV, reads.READS_ENV)}
+    cwd = os.getcwd()
+    try:
+        error = _execute(job.name, job.source, job.output, job.cwd, job.parameters)
+    finally:
+        os.chdir(cwd)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return _Outcome(job.name, job.output, time.perf_counter() - started, job.reason, error)
 
 
 def _worker() -> None:
