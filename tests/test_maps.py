@@ -63,7 +63,11 @@ def test_map_embeds_its_geometry_and_fetches_nothing():
     )
     spec = chart.to_dict()
     text = json.dumps(spec)
-    assert "topojson" in text and '"arcs"' in text  # geometry inline, in the spec
+    # The geometry is inline, in the spec: one dataset is the TopoJSON, as a JSON string.
+    assert '"type": "topojson"' in text
+    inline = [v for v in spec["datasets"].values() if isinstance(v, str)]
+    assert [json.loads(v)["type"] for v in inline] == ["Topology"]
+    assert json.loads(inline[0])["arcs"]
     assert '"url"' not in text and "http" not in text.replace(spec.get("$schema", ""), "")
     # The description names every country and the region listed beside the map.
     assert "Thailand" in spec["description"] and "Egypt" in spec["description"]

@@ -68,7 +68,11 @@ def undrawable(codes) -> list[str]:
 
 
 def _geometry_data() -> alt.InlineData:
-    return alt.InlineData(values=topology(), format=alt.DataFormat(type="topojson", feature=OBJECT))
+    # The TopoJSON as one JSON string, which Vega parses by the format's type: as
+    # nested values Altair walks and copies every coordinate each time charts are
+    # combined (seconds per map), and the notebook would hold it as 40,000 lines.
+    text = json.dumps(topology(), separators=(",", ":"), ensure_ascii=False)
+    return alt.InlineData(values=text, format=alt.DataFormat(type="topojson", feature=OBJECT))
 
 
 def _box(west: float, south: float, east: float, north: float) -> dict:
