@@ -128,10 +128,14 @@ def test_broken_toc_raises_and_leaves_previous_output_untouched(
 
 @slow
 def test_missing_glyph_fails_the_pdf_and_keeps_the_old_one(minibook_source, good_output, tmp_path):
+    # One page is enough to show it, and the chapter page would only slow the build.
     book = tmp_path / "book"
-    shutil.copytree(minibook_source, book)
-    with (book / "index.md").open("a", encoding="utf-8") as page:
-        page.write("\nNo font here has a car: \U0001f697.\n")
+    book.mkdir()
+    shutil.copytree(minibook_source / "_static", book / "_static")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\n", encoding="utf-8")
+    (book / "index.md").write_text(
+        "# A page\n\nNo font here has a car: \U0001f697.\n", encoding="utf-8"
+    )
     before = tree_fingerprint(good_output / "pdf")
     with pytest.raises(UserError, match="missing from the PDF's fonts"):
         build_book(["pdf"], book_dir=book, output=good_output)
