@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,9 +125,19 @@ class _Resolver:
         return self.done[derived_id]
 
 
-def recompute(path: Path | str) -> tuple[list[dict[str, str]], list[Problem]]:
-    """derived.csv rows with value, formula and approximate recomputed, plus problems."""
-    figures, derived, iea = (read_rows(path, name) for name in ("figures", "derived", "iea"))
+def _rows(path: Path | str, name: str, tables: Mapping[str, list] | None) -> list[dict[str, str]]:
+    """A resource's rows as stored: from `tables` (rows already read) or from its file."""
+    return tables[name] if tables is not None and name in tables else read_rows(path, name)
+
+
+def recompute(
+    path: Path | str, tables: Mapping[str, list] | None = None
+) -> tuple[list[dict[str, str]], list[Problem]]:
+    """derived.csv rows with value, formula and approximate recomputed, plus problems.
+
+    `tables`: rows already read (as `read_rows` gives them), so they are not read again.
+    """
+    figures, derived, iea = (_rows(path, name, tables) for name in ("figures", "derived", "iea"))
     resolver = _Resolver(figures, derived, iea)
     problems, rows = [], []
     for line, row in enumerate(derived, start=2):
@@ -147,10 +157,10 @@ def recompute(path: Path | str) -> tuple[list[dict[str, str]], list[Problem]]:
     return rows, problems
 
 
-def stale_rows(path: Path | str) -> list[Problem]:
+def stale_rows(path: Path | str, tables: Mapping[str, list] | None = None) -> list[Problem]:
     """Rows whose stored value, formula or approximate flag differ from a recomputation."""
-    stored = read_rows(path, "derived")
-    fresh, problems = recompute(path)
+    stored = _rows(path, "derived", tables)
+    fresh, problems = recompute(path, tables)
     for line, (old, new) in enumerate(zip(stored, fresh, strict=True), start=2):
         for name in ("value", "formula", "approximate"):
             if old.get(name) != new.get(name):
@@ -177,12 +187,12 @@ LINK_FIELDS = (
 LINKS = "derived_inputs"
 
 
-def link_rows(path: Path | str) -> list[dict[str, str]]:
+def link_rows(path: Path | str, tables: Mapping[str, list] | None = None) -> list[dict[str, str]]:
     """`derived.inputs` as a long table, one input per row, with keys that can be declared:
     a figure id, a derived id, or the IEA row's full key."""
-    figures = {row["figure_id"] for row in read_rows(path, "figures")}
+    figures = {row["figure_id"] for row in _rows(path, "figures", tables)}
     links = []
-    for row in read_rows(path, "derived"):
+    for row in _rows(path, "derived", tables):
         for position, ref in enumerate(split_inputs(row["inputs"]), start=1):
             link = dict.fromkeys(LINK_FIELDS, "")
             link.update(derived_id=row["derived_id"], position=str(position))
@@ -198,14 +208,14 @@ def link_rows(path: Path | str) -> list[dict[str, str]]:
     return links
 
 
-def stale_links(path: Path | str) -> list[Problem]:
+def stale_links(path: Path | str, tables: Mapping[str, list] | None = None) -> list[Problem]:
     """derived_inputs.csv must be `derived.inputs` written long (`chinaev derive` writes it)."""
     folder = package_dir(path)
     try:
         target = table_path(folder, resource_descriptor(read_descriptor(folder), LINKS))
     except UserError:
         return [Problem(LINKS, None, None, "resource missing from datapackage.json")]
-    fresh = _csv_text(link_rows(folder), LINK_FIELDS)
+    fresh = _csv_text(link_rows(folder, tables), LINK_FIELDS)
     stored = target.read_text(encoding="utf-8") if target.is_file() else ""
     if stored == fresh:
         return []

@@ -667,8 +667,8 @@ def check_iea_edition(folder, tables, texts) -> Iterator[Problem]:
 
 def check_derived(folder, tables, texts) -> Iterator[Problem]:
     try:
-        yield from stale_rows(folder)
-        yield from stale_links(folder)
+        yield from stale_rows(folder, tables)
+        yield from stale_links(folder, tables)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
 
