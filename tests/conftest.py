@@ -8,7 +8,7 @@ test_build.py breaks on purpose, and whose outputs it checks line by line.
 `make test` runs the suite in one pytest process per core (pytest-xdist,
 `--dist loadgroup`). The tests of one module run in one process (module fixtures are
 made once), and so do the minibook's tests; the real book is built once under a lock
-and shared. The longest groups are handed out first, single tests last.
+and shared. Modules of slow, independent tests are spread test by test.
 """
 
 from __future__ import annotations
@@ -206,20 +206,13 @@ def chromium():
 
 # Tests that use one of these session fixtures run in one process, so the fixture is made
 # once. Every other test runs beside the rest of its module (module fixtures, once),
-# except in modules whose tests are cheap to set up and many: those are spread singly.
+# except in the modules below, whose tests are slow or many and need no shared fixture
+# beyond a cheap one: they are spread test by test, longest modules first. pytest-xdist
+# hands out groups by their number of tests (most first) and single tests after them,
+# so a slow test kept in a small group would run last on one process while the other
+# waited.
 SHARED_FIXTURES = {"built_minibook": "minibook", "minibook_source": "minibook"}
-SPREAD_SINGLY = {"test_pages", "test_hostile"}
-# The longest groups first (seconds measured on this machine, 2 cores): a long group
-# started last would leave the other core idle at the end.
-LONGEST_FIRST = [
-    "minibook",
-    "test_run",
-    "test_as_of",
-    "test_nbval",
-    "test_determinism",
-    "test_inert",
-    "test_iea_editions",
-]
+SPREAD_SINGLY = ["test_as_of", "test_nbval", "test_run", "test_pages", "test_hostile"]
 
 
 def group_of(item) -> str | None:
@@ -232,11 +225,12 @@ def group_of(item) -> str | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     groups = {item.nodeid: group_of(item) for item in items}
-    rank = {group: position for position, group in enumerate(LONGEST_FIRST)}
+    singles = {module: position for position, module in enumerate(SPREAD_SINGLY)}
 
-    def order(item) -> int:
-        group = groups[item.nodeid]
-        return len(rank) + 1 if group is None else rank.get(group, len(rank))
+    def order(item) -> tuple[int, int]:
+        if groups[item.nodeid] is None:
+            return (1, singles[item.path.stem])
+        return (0, 0)
 
     items.sort(key=order)  # stable: a module's tests keep their order
     for item in items:
