@@ -255,24 +255,11 @@ def frictionless_problems(folder: Path) -> list[Problem]:
         report = Package(str(descriptor)).validate()
     except Exception as error:  # frictionless raises many kinds for a broken descriptor
         return [Problem(DESCRIPTOR, None, None, f"frictionless cannot read it: {error}")]
-    problems = []
-    for task in report.tasks:
-        for error in task.errors:
-            fields = (
-                getattr(error, "field_name", None)
-                or ", ".join(getattr(error, "field_names", None) or [])
-                or None
-            )
-            cell = getattr(error, "cell", None)
-            shown = f" {cell!r}" if cell not in (None, "") else ""
-            problems.append(
-                Problem(
-                    task.name or DESCRIPTOR,
-                    getattr(error, "row_number", None),
-                    fields,
-                    f"{error.type}:{shown} {error.note or error.message}",
-                )
-            )
+    problems = [
+        _frictionless_problem(task.name or DESCRIPTOR, error)
+        for task in report.tasks
+        for error in task.errors
+    ]
     for error in report.errors:
         problems.append(Problem(DESCRIPTOR, None, None, f"{error.type}: {error.message}"))
     return problems
