@@ -200,11 +200,13 @@ def test_the_package_validates_and_a_chapter_runs_on_it(imported, tmp_path, caps
     assert code == 0, printed.err
     notebook = nbformat.read(out / "production.ipynb", as_version=4)
     outputs = json.dumps([cell.get("outputs", []) for cell in notebook.cells])
-    # The sources list names the edition from the package (the chart credit in
-    # production.ipynb is typed in the chapter: Chapter.iea_credit() gives it from the data).
+    # The sources list and the chart credits name the edition from the package, and
+    # nothing names the edition it replaced.
     # Sources are named as readers know them, never by file, so the file is proved through
     # the record of what the chapter read: the 2025 sources row, whose sha256 is the file's.
     assert "Global EV Outlook 2025" in outputs
+    assert "Global EV Outlook 2024" not in outputs
+    assert "IEA, Global EV Outlook 2025 (CC BY 4.0)" in outputs
     reads = notebook.metadata["chinaev"]["reads"]
     assert "iea-gevo-2025" in reads["sources"] and "iea-gevo-2024" not in reads["sources"]
     assert "source:iea-gevo-2025" in notebook.metadata["chinaev"]["parts"]
@@ -239,3 +241,27 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def _rows(package: Path) -> list[dict[str, str]]:
     return _read(package / "data" / "iea.csv")
+
+
+def test_no_chapter_or_module_names_an_edition():
+    """A later edition is cited by what the package says, so no chapter cell and no module
+    may name one (an id such as iea-gevo-2024, or a title such as Global EV Outlook 2024).
+    Docstrings that give an example say "e.g."; the importer builds the id from the year."""
+    import re
+
+    edition = re.compile(r"gevo-\d{4}|Outlook \d{4}")
+    book = DATAPACKAGE.parent / "book"
+    named = [
+        f"{path.name} cell {number}"
+        for path in sorted(book.glob("*.ipynb"))
+        for number, cell in enumerate(nbformat.read(path, as_version=4).cells)
+        if edition.search(cell.source)
+    ]
+    modules = DATAPACKAGE.parent / "scripts" / "chinaev"
+    named += [
+        f"{path.name} line {number}"
+        for path in sorted(modules.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if edition.search(line) and "e.g." not in line and "{" not in line
+    ]
+    assert named == []

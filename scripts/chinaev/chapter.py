@@ -242,10 +242,18 @@ class Chapter:
         return f"[{named}](#{references.anchor(source_id)})"
 
     def iea_credit(self) -> str:
-        """Chart credit for the IEA edition in the package, e.g. 'IEA Global EV Outlook 2024
-        (CC BY 4.0)'; chapters should use it rather than type the edition."""
-        year = self.package.iea_source_id.rsplit("-", 1)[-1]
-        return f"IEA Global EV Outlook {year} (CC BY 4.0)"
+        """Chart credit for the IEA edition in the package, e.g. 'IEA, Global EV Outlook 2024
+        (CC BY 4.0)'; chapters use it rather than type the edition. The title comes from the
+        edition's sources row; `chinaev import-iea` names that row iea-gevo-<year>, so the
+        year in the id stands in when an earlier date has left the row out."""
+        source_id = self.package.iea_source_id
+        sources = self.package.tables["sources"]
+        titles = sources.loc[sources["source_id"] == source_id, "title"]
+        if len(titles):
+            outlook = str(titles.iloc[0]).split(":", 1)[0].strip()
+        else:
+            outlook = f"Global EV Outlook {source_id.rsplit('-', 1)[-1]}"
+        return f"IEA, {outlook} (CC BY 4.0)"
 
     def cite_iea(self) -> str:
         """Markdown link to the IEA entry of the sources list."""

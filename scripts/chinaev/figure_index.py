@@ -68,7 +68,7 @@ def _sources_of(package: Package, record_id: str, seen: set[str] | None = None) 
         return []
     seen.add(record_id)
     if record_id.startswith("iea:"):
-        return ["iea-gevo-2024"]
+        return [package.iea_source_id]
     record = package.record(record_id)
     if isinstance(record.get("figure_id"), str) and record.get("figure_id"):
         return [record["source_id"]]

@@ -188,7 +188,7 @@ def edition_year(label: str) -> str:
 
 
 def source_id_of(label: str) -> str:
-    """The sources row of an edition: GEVO-2025 -> iea-gevo-2025."""
+    """The sources row of an edition, e.g. GEVO-2025 -> iea-gevo-2025."""
     return f"iea-gevo-{edition_year(label)}"
 
 
