@@ -138,3 +138,75 @@ def test_chapter_citations_link_in_the_pdf(built_real_book):
     )
     assert html_citations > 0
     assert len(pdf_links(built_real_book.pdf)) >= html_citations
+
+
+# -- the prose reads as written --------------------------------------------------------------
+
+# A word written twice in a row is almost always a glued phrase that already carries its
+# noun ("9 operations") beside prose that types it again. Quotes are left out: a source
+# may say it that way (the book quotes one garbled phrase as a sign of a poor source).
+DOUBLED = re.compile(r"\b([A-Za-z]{2,})\s+\1\b", re.IGNORECASE)
+
+
+class _Prose(HTMLParser):
+    """The text of each paragraph and list item of a page, without quotes, code and cards."""
+
+    SKIP = {"code", "pre", "q", "script", "style", "table", "blockquote"}
+
+    def __init__(self):
+        super().__init__()
+        self.blocks: list[str] = []
+        self.skipping: list[str] = []
+        self.current: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        if self.skipping or tag in self.SKIP or any("card" in c for c in classes):
+            if tag not in {"br", "img", "input", "meta", "link", "hr", "wbr"}:
+                self.skipping.append(tag)
+            return
+        if tag in {"p", "li"}:
+            self.current = []
+
+    def handle_endtag(self, tag):
+        if self.skipping:
+            if self.skipping[-1] == tag:
+                self.skipping.pop()
+            return
+        if tag in {"p", "li"} and self.current is not None:
+            self.blocks.append(" ".join("".join(self.current).split()))
+            self.current = None
+
+    def handle_data(self, data):
+        if self.current is not None and not self.skipping:
+            self.current.append(data)
+
+
+def doubled_words(html: str) -> list[str]:
+    parser = _Prose()
+    parser.feed(html)
+    found = []
+    for block in parser.blocks:
+        # A closing single quote is one not followed by a letter (China’s is not one).
+        unquoted = re.sub(r"“[^”]*”|‘.*?’(?![A-Za-z])", "", block)
+        found += [match.group(0) for match in DOUBLED.finditer(unquoted)]
+    return found
+
+
+def test_doubled_word_check_can_fail():
+    page = (
+        "<p>The sources name 9 operations operations of 4 companies.</p>"
+        "<p>A garbled phrase, ‘China’s Climate Policy policy action’, is quoted.</p>"
+        '<li>Fine <span class="chinaev-card">the the</span> here.</li>'
+    )
+    assert doubled_words(page) == ["operations operations"]
+
+
+@slow
+def test_no_word_is_written_twice_in_a_row_in_the_prose(built_book):
+    found = {
+        page.name: words
+        for page in sorted(built_book.html.glob("*.html"))
+        if (words := doubled_words(page.read_text(encoding="utf-8")))
+    }
+    assert found == {}
