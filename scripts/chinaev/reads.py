@@ -98,12 +98,38 @@ class Reads:
             Path(target).write_text(json.dumps(self.as_dict(), sort_keys=True), encoding="utf-8")
 
 
-def _rows(folder: Path, resource: dict) -> list[dict[str, str]]:
+@dataclass
+class _Table:
+    version: tuple[int, int]  # mtime_ns and size: a file that changes is read again
+    rows: list[dict[str, str]]
+    indexes: dict[tuple[str, ...], dict[tuple, list]] = field(default_factory=dict)
+
+    def index(self, fields: tuple[str, ...]) -> dict[tuple, list]:
+        """The rows grouped by the values of `fields`, in file order within each group."""
+        if fields not in self.indexes:
+            groups: dict[tuple, list] = {}
+            for row in self.rows:
+                groups.setdefault(tuple(row.get(f) for f in fields), []).append(row)
+            self.indexes[fields] = groups
+        return self.indexes[fields]
+
+
+# `chinaev run` resolves the records of nine chapters against the same files: each file
+# is read and indexed once per process.
+_TABLES: dict[str, _Table] = {}
+
+
+def _table(folder: Path, resource: dict) -> _Table:
     path = folder / resource["path"]
     if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return _Table((0, 0), [])
+    stat = path.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    key = str(path.absolute())
+    if key not in _TABLES or _TABLES[key].version != version:
+        with path.open(encoding="utf-8", newline="") as handle:
+            _TABLES[key] = _Table(version, list(csv.DictReader(handle)))
+    return _TABLES[key]
 
 
 def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]]]:
@@ -115,36 +141,29 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
     folder = descriptor_path.parent
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     resources = {r.get("name"): r for r in descriptor.get("resources", [])}
-    cache: dict[str, list[dict[str, str]]] = {}
 
-    def rows(name: str) -> list[dict[str, str]]:
-        if name not in cache:
-            cache[name] = _rows(folder, resources[name]) if name in resources else []
-        return cache[name]
+    def table(name: str) -> _Table:
+        return _table(folder, resources[name]) if name in resources else _Table((0, 0), [])
+
+    def keyed(kind: str, value: str) -> list[dict[str, str]]:
+        name, field_name = KEYED[kind]
+        return table(name).index((field_name,)).get((value,), [])
 
     found: dict[str, list[dict[str, str]]] = {}
     for record_id in reads.get("records", []):
-        hits = [
-            row
-            for kind in ("figure", "derived")
-            for row in rows(KEYED[kind][0])
-            if row.get(KEYED[kind][1]) == record_id
-        ]
-        found[f"record:{record_id}"] = hits
+        found[f"record:{record_id}"] = keyed("figure", record_id) + keyed("derived", record_id)
     for kind, bucket in (("source", "sources"), ("correction", "corrections")):
-        name, key = KEYED[kind]
         for item in reads.get(bucket, []):
-            found[f"{kind}:{item}"] = [row for row in rows(name) if row.get(key) == item]
+            found[f"{kind}:{item}"] = keyed(kind, item)
     for name in reads.get("tables", []):
-        found[f"table:{name}"] = rows(name)
+        found[f"table:{name}"] = table(name).rows
     for selection in reads.get("iea", []):
-        wanted = {key: value for key, value in selection.items() if key != "powertrains"}
+        wanted = {key: str(value) for key, value in selection.items() if key != "powertrains"}
         powertrains = set(selection.get("powertrains") or [])
+        fields = tuple(sorted(wanted))
+        candidates = table("iea").index(fields).get(tuple(wanted[f] for f in fields), [])
         found["iea:" + json.dumps(selection, sort_keys=True)] = [
-            row
-            for row in rows("iea")
-            if all(row.get(key) == str(value) for key, value in wanted.items())
-            and (not powertrains or row.get("powertrain") in powertrains)
+            row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
     return found
 
