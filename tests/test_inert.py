@@ -219,6 +219,24 @@ def test_table_cells_are_escaped_and_keep_their_column():
     assert "<td>a | b</td>" in rendered and "<td>&lt;b&gt;c&lt;/b&gt;</td>" in rendered
 
 
+def test_table_cells_keep_the_books_citation_links_and_nothing_else():
+    parser = markdown_it.MarkdownIt("commonmark").enable("table")
+    cells = [
+        "nearly 26 million [[18]](#production-src-china-vehicle-production-2020)",
+        "raised from 25% [[C1]](#western-responses-register-1)",
+        "[[1]](javascript:alert(1)) [x](#production-src-a) [[2]](https://example.org/)",
+    ]
+    row = "| " + " | ".join(text.myst_with_citations(c) for c in cells) + " |"
+    rendered = parser.render(f"| a | b | c |\n|---|---|---|\n{row}\n")
+    assert '<a href="#production-src-china-vehicle-production-2020">[18]</a>' in rendered
+    assert '<a href="#western-responses-register-1">[C1]</a>' in rendered
+    # Links of any other shape, or to anywhere else, read as written.
+    assert rendered.count("<a ") == 2, rendered
+    assert "[[1]](javascript:alert(1)) [x](#production-src-a) [[2]](https://example.org/)" in (
+        html.unescape(rendered)
+    )
+
+
 @pytest.mark.parametrize("value", ["plain", "it's", "back\\slash", "new\nline", "'); alert(1); ('"])
 def test_vega_string_is_one_literal(value):
     literal = text.vega_string(value)

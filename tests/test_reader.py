@@ -210,3 +210,49 @@ def test_no_word_is_written_twice_in_a_row_in_the_prose(built_book):
         if (words := doubled_words(page.read_text(encoding="utf-8")))
     }
     assert found == {}
+
+
+class _Text(HTMLParser):
+    """All text a reader sees on a page, less code and scripts."""
+
+    SKIP = {"code", "pre", "script", "style", "textarea"}
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def raw_links(html: str) -> list[str]:
+    """Markdown link syntax showing as text: a link the page should have drawn."""
+    parser = _Text()
+    parser.feed(html)
+    return re.findall(r"\[[^\]\n]*\]?\]\(#[^)\s]*\)", "".join(parser.parts))
+
+
+def test_raw_link_check_can_fail():
+    assert raw_links("<td>26 million [[18]](#x-src-a)</td><pre>[[1]](#code)</pre>") == [
+        "[[18]](#x-src-a)"
+    ]
+
+
+@slow
+def test_no_page_shows_link_markup_as_text(built_book):
+    found = {
+        page.name: links
+        for page in sorted(built_book.html.glob("*.html"))
+        if (links := raw_links(page.read_text(encoding="utf-8")))
+    }
+    assert found == {}

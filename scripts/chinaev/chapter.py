@@ -311,7 +311,7 @@ def table(
     words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
-        return text.myst(value)
+        return text.myst_with_citations(value)
 
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

@@ -139,6 +139,20 @@ def myst(value) -> str:
     return _ENTITY.sub(r"\\&", escaped)
 
 
+# A citation as the chapters write it: [[3]](#exports-src-...) or [[C1]](#...-register-1).
+_ESCAPED_CITATION = re.compile(r"\\\[\\\[(C?\d+)\\\]\\\]\(#([a-z0-9-]+)\)")
+
+
+def myst_with_citations(value) -> str:
+    """`value` as `myst` gives it, except that the book's own citation links stay links.
+
+    Table cells mix data text (escaped, so markup in the data stays text) with the
+    bracketed citations a chapter generates. Only that exact shape is kept: a link
+    with any other text, or to anywhere but an anchor on the page, stays as written.
+    """
+    return _ESCAPED_CITATION.sub(r"[[\1]](#\2)", myst(value))
+
+
 def vega_string(value) -> str:
     """`value` as a single-quoted string literal in a Vega expression."""
     text = str(value)
