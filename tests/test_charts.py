@@ -168,3 +168,32 @@ def test_javascript_bundle_is_wrapped_and_sets_vega_embed():
     script = charts.javascript_bundle()
     assert script.startswith("(function(){\n") and script.endswith("\n})();\n")
     assert "window.vegaEmbed=" in script
+
+
+def test_line_end_labels_name_their_lines_when_asked():
+    from chinaev import exhibits
+
+    frame = pd.DataFrame(
+        {
+            "category": ["2022", "2023", "2022", "2023"],
+            "value": [29.0, 38.0, 14.0, 18.0],
+            "series": ["Electric share in China"] * 2 + ["Electric share worldwide"] * 2,
+            "basis": ["reported"] * 4,
+            "label": ["29%", "38%", "14%", "18%"],
+        }
+    )
+    order = ["Electric share in China", "Electric share worldwide"]
+    common = dict(
+        series="series", series_order=order, title="t", subtitle="st", source="s", y_title="%"
+    )
+
+    def end_labels(chart) -> list[str]:
+        spec = chart.to_dict()
+        texts = []
+        for node in json.loads(json.dumps(spec["datasets"])).values():
+            texts += [row["end_label"] for row in node if row.get("category") == "2023"]
+        return sorted(set(texts))
+
+    named = exhibits.lines(frame, end_names={order[0]: "China", order[1]: "World"}, **common)
+    assert end_labels(named) == ["China: 38%", "World: 18%"]
+    assert end_labels(exhibits.lines(frame, **common)) == ["18%", "38%"]

@@ -50,6 +50,16 @@ def test_every_figure_and_derived_figure_is_in_the_index_once(package, index):
     assert set(index["Value"]) >= {"551,000"}  # May 2025 exports, as the chapters print it
 
 
+def test_a_derived_figure_is_about_what_its_inputs_are_about(package, index):
+    derived = index[index["kind"] == "derived"]["What"].tolist()
+    port = package.entities.set_index("entity_id").loc["horgos-port", "name"]
+    horgos = [w for w in derived if w.startswith("Vehicles exported") and port in w]
+    assert horgos, "the Horgos export figure should name the port, not China"
+    leapmotor = [w for w in derived if w.endswith(": Leapmotor")]
+    assert len(leapmotor) == len(package.derived.query("derived_id.str.startswith('leapmotor')"))
+    assert not [w for w in derived if "Chinese car brands" in w and "European Union" not in w]
+
+
 def test_readers_see_names_not_ids(package, index):
     ids = set(package.sources["source_id"]) | set(package.sources["file"])
     ids |= set(package.figures["figure_id"]) | set(package.derived["derived_id"])

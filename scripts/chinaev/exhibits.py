@@ -296,12 +296,20 @@ def lines(
     source: str,
     y_title: str,
     value_format: str = ".0f",
+    end_names: dict[str, str] | None = None,
 ) -> alt.VConcatChart:
     """One line per series over ordered categories (years), the last value of each
-    series labelled at its end, so the reader sees where each line stands now."""
+    series labelled at its end, so the reader sees where each line stands now.
+
+    With `end_names` (series -> a short name) each end label also names its line
+    ("China, share of world sales: 59%") and the plot narrows to make room, so the
+    chart reads without a legend or its caption; tooltips and the description keep
+    the full series names."""
     if frame.empty:
         return placeholder(title=title, source=source)
     order = list(dict.fromkeys(frame["category"]))
+    names = frame[series].map(lambda name: (end_names or {}).get(name, name))
+    frame = frame.assign(end_label=(names + ": " + frame["label"]) if end_names else frame["label"])
     base = alt.Chart(frame).encode(
         x=alt.X("category:O", sort=order, title=None),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
@@ -324,14 +332,19 @@ def lines(
         .encode(
             x=alt.X("category:O", sort=order),
             y="value:Q",
-            text="label:N",
+            text="end_label:N",
             color=alt.Color(
                 f"{series}:N", sort=series_order, scale=alt.Scale(domain=series_order), legend=None
             ),
         )
     )
+    layered = drawn + ends
+    if end_names:
+        longest = int(last["end_label"].str.len().max())
+        # About 7.5 px a character at the theme's bold 13 px; the plot gives up that room.
+        layered = layered.properties(width=max(charts.WIDTH - int(longest * 7.5), 300))
     return charts.styled(
-        drawn + ends,
+        layered,
         title=title,
         subtitle=subtitle,
         source=source,

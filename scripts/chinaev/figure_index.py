@@ -80,6 +80,39 @@ def _sources_of(package: Package, record_id: str, seen: set[str] | None = None) 
     return found
 
 
+def _subjects_of(package: Package, record_id: str, seen: set[str] | None = None) -> set[str]:
+    """Entity ids of the reported figures behind a record; IEA inputs add none, since
+    their subject is the record's geography."""
+    seen = set() if seen is None else seen
+    if record_id in seen or record_id.startswith("iea:"):
+        return set()
+    seen.add(record_id)
+    record = package.record(record_id)
+    if isinstance(record.get("figure_id"), str) and record.get("figure_id"):
+        return {record["entity_id"]}
+    found: set[str] = set()
+    for ref in split_inputs(record["inputs"]):
+        found |= _subjects_of(package, ref, seen)
+    return found
+
+
+def derived_subject(package: Package, record, places: dict[str, str]) -> str:
+    """What a derived figure is about, read from its inputs: the one company, place or
+    group they all describe (with the market, where that is another area), else the
+    geography. A figure about Horgos port is about the port, not about China."""
+    entities = package.entities.set_index("entity_id")
+    place = places.get(record["geography"], record["geography"])
+    subjects = _subjects_of(package, record["derived_id"])
+    if len(subjects) != 1 or next(iter(subjects)) not in entities.index:
+        return place
+    entity = entities.loc[next(iter(subjects))]
+    if entity["type"] == "country":
+        return place
+    if record["geography"] in ("", "WLD", entity["country"]):
+        return str(entity["name"])
+    return f"{entity['name']}; market: {place}"
+
+
 def _unit(unit: str) -> str:
     return unit.replace("_", " ")
 
@@ -126,8 +159,9 @@ def index_frame(
     places = {**AREAS, **package.entities.query("type == 'country'").set_index("country")["name"]}
     for _, record in package.derived.iterrows():
         what = metrics.get(record["metric"], record["metric"]).rstrip(".")
-        if record["geography"]:
-            what = f"{what}: {places.get(record['geography'], record['geography'])}"
+        subject = derived_subject(package, record, places)
+        if subject:
+            what = f"{what}: {subject}"
         note = name_sources(record["note"], all_sources)
         rows.append(
             {
