@@ -129,6 +129,15 @@ def test_short_label_names_publisher_and_title_never_the_id():
     assert "seed-009" not in short_label(source()) and "009_x" not in short_label(source())
 
 
+def test_a_title_the_editors_supplied_is_cited_in_square_brackets():
+    supplied = source(publisher="China Daily", title="(untitled in the text; a report)")
+    assert short_label(supplied) == "China Daily, [untitled in the text; a report] (2025)"
+    assert r"\[untitled in the text; a report\]" in entry(supplied)
+    assert short_label(source(title="A (Parenthetical) Title")) == (
+        "A (Parenthetical) Title (publisher not stated, 2025)"
+    )
+
+
 def test_date_text_of_the_real_sources():
     package = load(paths.DATAPACKAGE)
     shown = {row["source_id"]: date_text(row) for _, row in package.sources.iterrows()}

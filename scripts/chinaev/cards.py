@@ -24,7 +24,7 @@ def _source_line(package: Package, source_id: str) -> str:
     if source_id not in sources.index:
         return escape(source_id)
     row = sources.loc[source_id].to_dict()
-    title = references._text(row.get("title"))
+    title = references.cited_title(row.get("title"))
     who = references._text(row.get("author")) or references._text(row.get("publisher"))
     when = references.date_text(row)
     named = f"{escape(who)}, " if who else ""

@@ -235,7 +235,7 @@ class Chapter:
         """A source named as readers know it, linked to its entry in the references."""
         row = self.package.source(source_id).to_dict()
         who = references._text(row.get("author")) or references._text(row.get("publisher"))
-        title = text.myst(row.get("title"))
+        title = text.myst(references.cited_title(row.get("title")))
         named = f"{text.myst(who)}, *{title}*" if who else f"*{title}*"
         if not self.references_page:
             return named

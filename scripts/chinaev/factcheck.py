@@ -5,8 +5,8 @@ with a selection of IEA rows and names how the two differ. This module computes,
 the package alone:
 
 - the claim's interval: the bounds its qualifier implies ("nearly 13 million" is 11.7
-  to 13 million), widened for an unhedged number by half a unit of its last written
-  digit ("3 percent" is 2.5 to 3.5);
+  to 13 million), widened for an unhedged number by half a unit of its last non-zero
+  digit ("3 percent" is 2.5 to 3.5; a trailing zero counts as rounding, "40" is 35 to 45);
 - the IEA value and its interval: the IEA rounds to about two significant figures, so
   each row stands for its value plus or minus half a unit of its second digit; sums,
   ratios and implied totals carry those intervals through (interval arithmetic), and
@@ -96,7 +96,7 @@ REASONS = {
     "match_once_defined": "the IEA value matches once the claim's definition or period "
     "is taken into account",
     "mismatch": "the IEA value differs by more than rounding and the named differences allow",
-    "target": "the claim is a target, a statement of intent that statistics cannot confirm",
+    "target": "the claim is a target or expected share for a future year: no statistic yet",
     "projection": "the IEA value is a scenario projection, not a statistic",
     "no_iea_value": "the IEA data in the package have no value for the period",
     "period_outside": "the claim's period lies outside the IEA years compared",
@@ -617,7 +617,10 @@ def explain(
         return "The IEA data had not been published by the chosen date."
     if result.reason == "target":
         if direct is None:
-            return f"A target; the IEA data in the package have no projection for {year}."
+            return (
+                "A target or expected share for a future year; the IEA data in the package "
+                f"have no projection for {year}."
+            )
         side = (
             "above"
             if direct.point > result.claim.point
@@ -627,8 +630,9 @@ def explain(
         )
         scenario = SCENARIOS.get(comparison["category"], comparison["category"])
         return (
-            f"A target, not a measurement. The IEA's {scenario} projection for {year} "
-            f"({selection}) is {formatted(direct.point, unit)}, {side} the target of {claim}."
+            "A target or expected share for a future year, not a measurement. The IEA's "
+            f"{scenario} projection for {year} ({selection}) is "
+            f"{formatted(direct.point, unit)}, {side} the claim's {claim}."
         )
     if result.reason == "projection":
         shown = formatted(direct.point, unit) if direct else "none"

@@ -91,10 +91,20 @@ def year_text(row: Mapping) -> str:
     return f"{prefix}{stamp:%Y}"
 
 
+def cited_title(title) -> str:
+    """A title as cited. A title the editors supplied is kept in parentheses in the data
+    ('(untitled in the text; ...)'); it is cited in square brackets, the bibliographic
+    mark of a supplied title, so that it never reads as an aside after a comma."""
+    title = _text(title)
+    if title.startswith("(") and title.endswith(")"):
+        return f"[{title[1:-1]}]"
+    return title
+
+
 def short_label(row: Mapping) -> str:
     """Plain-text name of a source for tables and credits (never its id or file):
     'China Daily, <title> (2021)' or '<title> (publisher not stated, 2025)'."""
-    title = _text(row.get("title"))
+    title = cited_title(row.get("title"))
     publisher = _text(row.get("author")) or _text(row.get("publisher"))
     year = year_text(row)
     if publisher:
@@ -124,7 +134,7 @@ def entry(row: Mapping) -> str:
     source_id = _text(row.get("source_id"))
     if not source_id:
         raise ValueError("a source row needs a source_id")
-    title = escape(row.get("title")) or "(untitled)"
+    title = escape(cited_title(row.get("title"))) or "[untitled]"
     author = escape(row.get("author"))
     publisher = escape(row.get("publisher"))
     kind = KINDS.get(_text(row.get("kind")), escape(row.get("kind")).capitalize())
