@@ -197,3 +197,53 @@ def test_line_end_labels_name_their_lines_when_asked():
     named = exhibits.lines(frame, end_names={order[0]: "China", order[1]: "World"}, **common)
     assert end_labels(named) == ["China: 38%", "World: 18%"]
     assert end_labels(exhibits.lines(frame, **common)) == ["18%", "38%"]
+
+
+def _bar_layer(chart) -> dict:
+    spec = chart.to_dict()
+    layers = [node for node in _walk(spec) if "mark" in node]
+    return next(layer for layer in layers if _mark(layer) == "bar")
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _mark(layer) -> str:
+    mark = layer.get("mark")
+    return mark.get("type") if isinstance(mark, dict) else mark
+
+
+def test_bars_list_only_the_kinds_shown_and_draw_an_upper_bound_apart():
+    from chinaev import exhibits
+
+    frame = pd.DataFrame(
+        {
+            "category": ["2019", "2023"],
+            "value": [1.0, 8.0],
+            "label": ["less than 1%", "8%"],
+            "basis": ["reported", "reported"],
+            "bound": ["upper", ""],
+        }
+    )
+    chart = exhibits.bars(frame, title="t", subtitle="st", source="s", y_title="%")
+    bar = _bar_layer(chart)
+    assert bar["encoding"]["color"]["scale"]["domain"] == ["reported by the source"]
+    assert bar["encoding"]["color"]["scale"]["range"] == [charts.PALETTE[0]]
+    assert bar["encoding"]["fillOpacity"]["condition"]["test"] == "datum.bound == 'upper'"
+    assert (
+        bar["encoding"]["fillOpacity"]["condition"]["value"]
+        < bar["encoding"]["fillOpacity"]["value"]
+    )
+    # A derived value keeps its own colour even when it is the only kind shown.
+    derived = frame.assign(basis="derived", bound="")
+    scale = _bar_layer(exhibits.bars(derived, title="t", subtitle="st", source="s", y_title="%"))[
+        "encoding"
+    ]["color"]["scale"]
+    assert scale == {"domain": ["derived by the book"], "range": [charts.PALETTE[1]]}

@@ -23,6 +23,10 @@ from chinaev import charts, references, text
 from chinaev.package import Package, load, split_inputs
 from chinaev.reads import Reads
 
+# How a chart draws a hedged figure: 'up to' and 'less than' give only an upper bound,
+# 'more than' and 'at least' only a lower one.
+BOUNDS = {"up_to": "upper", "less_than": "upper", "more_than": "lower", "at_least": "lower"}
+
 
 def setup() -> None:
     """Set-up shared by every chapter: chart theme and offline renderer, quiet pandas."""
@@ -141,11 +145,12 @@ class Chapter:
                     "value": float(record["value"]),
                     "label": shown,
                     "basis": "reported" if is_figure else "derived",
+                    "bound": BOUNDS.get(record.get("qualifier"), "") if is_figure else "",
                     "period_start": record["period_start"],
                 }
             )
         frame = pd.DataFrame(
-            rows, columns=["id", "category", "value", "label", "basis", "period_start"]
+            rows, columns=["id", "category", "value", "label", "basis", "bound", "period_start"]
         )
         frame["period_start"] = pd.to_datetime(frame["period_start"])
         return frame

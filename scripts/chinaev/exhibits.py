@@ -15,6 +15,7 @@ from chinaev.text import vega_string
 
 BASIS_ORDER = ["reported", "derived"]
 BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the book"}
+BASIS_COLOURS = {"reported": charts.PALETTE[0], "derived": charts.PALETTE[1]}
 
 
 def placeholder(*, title: str, source: str) -> alt.VConcatChart:
@@ -46,22 +47,34 @@ def bars(
     y_title: str,
     value_format: str = "~s",
 ) -> alt.VConcatChart:
-    """Vertical bars, one per category, coloured by whether the value is reported or derived."""
+    """Vertical bars, one per category, coloured by whether the value is reported or derived.
+
+    The legend lists only the kinds of value the chart shows. A value the source gives only
+    as an upper bound ("less than 1 percent") is drawn as a pale, dashed bar up to that
+    bound, so it does not read as a measurement of the bound itself."""
     if frame.empty:
         return placeholder(title=title, source=source)
     order = list(dict.fromkeys(frame["category"]))
-    frame = frame.assign(basis_name=frame["basis"].map(BASIS_NAMES))
+    if "bound" not in frame:
+        frame = frame.assign(bound="")
+    frame = frame.assign(
+        basis_name=frame["basis"].map(BASIS_NAMES), bound=frame["bound"].fillna("")
+    )
+    present = [b for b in BASIS_ORDER if b in set(frame["basis"])]
+    upper = "datum.bound == 'upper'"
+    basis_scale = alt.Scale(
+        domain=[BASIS_NAMES[b] for b in present], range=[BASIS_COLOURS[b] for b in present]
+    )
     chart = (
         alt.Chart(frame)
-        .mark_bar(size=48)
+        .mark_bar(size=48, strokeWidth=1.5)
         .encode(
             x=alt.X("category:N", sort=order, title=None),
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
-            color=alt.Color(
-                "basis_name:N",
-                title=None,
-                scale=alt.Scale(domain=[BASIS_NAMES[b] for b in BASIS_ORDER]),
-            ),
+            color=alt.Color("basis_name:N", title=None, scale=basis_scale),
+            stroke=alt.Color("basis_name:N", title=None, scale=basis_scale),
+            fillOpacity=alt.condition(upper, alt.value(0.2), alt.value(1.0)),
+            strokeDash=alt.condition(upper, alt.value([4, 3]), alt.value([])),
             tooltip=[
                 alt.Tooltip("category:N", title="Period"),
                 alt.Tooltip("label:N", title="Value"),
@@ -69,8 +82,15 @@ def bars(
             ],
         )
     )
-    labels = chart.mark_text(dy=-8, baseline="bottom").encode(
-        text="label:N", color=alt.value("#222222")
+    labels = (
+        alt.Chart(frame)
+        .mark_text(dy=-8, baseline="bottom")
+        .encode(
+            x=alt.X("category:N", sort=order, title=None),
+            y=alt.Y("value:Q"),
+            text="label:N",
+            color=alt.value("#222222"),
+        )
     )
     return charts.styled(
         chart + labels,
