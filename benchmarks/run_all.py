@@ -36,10 +36,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "tests"))  # synthetic.py: copies and edits of the package
 
-from chinaev import build, fastcheck, synthetic  # noqa: E402
-from chinaev.run import run_chapters  # noqa: E402
-from chinaev.validate import validate_package  # noqa: E402
+import synthetic  # noqa: E402
+
+from chinaev.checks import fastcheck  # noqa: E402
+from chinaev.checks.validate import validate_package  # noqa: E402
+from chinaev.pipeline import build  # noqa: E402
+from chinaev.pipeline.run import run_chapters  # noqa: E402
 
 
 def timed(function, *args, **kwargs) -> tuple[float, object]:

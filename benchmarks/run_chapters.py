@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from chinaev.run import CHAPTERS, run_chapters
+from chinaev.pipeline.run import CHAPTERS, run_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -112,7 +112,7 @@ def minibook_source(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_minibook(minibook_source, tmp_path_factory) -> BuiltBook:
-    from chinaev.build import build_book
+    from chinaev.pipeline.build import build_book
 
     output = tmp_path_factory.mktemp("minibook-build") / "_build"
     lines = build_book(["html", "pdf"], book_dir=minibook_source, output=output)
@@ -136,7 +136,7 @@ def built_real_book() -> BuiltBook:
     Test processes share it: the first to need it builds it while holding a lock, and
     the others wait for the lock and then find it current.
     """
-    from chinaev.build import build_book
+    from chinaev.pipeline.build import build_book
 
     book, output = REPO / "book", REPO / "_build"
     chapters = toc_pages(book / "_toc.yml")[1:]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from helpers import AXE
 
-from chinaev import charts
+from chinaev.report import charts
 
 
 def test_axe_is_vendored_with_its_licence():

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from chinaev.build import check_latex_log
-from chinaev.problems import UserError
+from chinaev.data.problems import UserError
+from chinaev.pipeline.build import check_latex_log
 
 # myst-nb renders {glue:text} (and {glue:} of plain values) as this span.
 GLUED = re.compile(r'<span class="pasted-text">(.*?)</span>', re.DOTALL)

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from chinaev import build, charts
-from chinaev.build import build_book
-from chinaev.problems import UserError
+from chinaev.data.problems import UserError
+from chinaev.pipeline import build
+from chinaev.pipeline.build import build_book
+from chinaev.report import charts
 
 slow = pytest.mark.slow
 
@@ -160,7 +161,7 @@ def test_bundle_is_written_once_and_wrapped(tmp_path):
 
 @slow
 def test_plain_jupyter_book_without_the_bundle_fails(minibook_source, tmp_path):
-    # chinaev.sphinx_ext turns a missing vega bundle into a warning, and -W into an error,
+    # chinaev.pipeline.sphinx_ext turns a missing vega bundle into a warning, and -W into an error,
     # so running jupyter-book by hand cannot publish a book of blank charts.
     book = tmp_path / "book"
     shutil.copytree(minibook_source, book, ignore=shutil.ignore_patterns(build.BUNDLE_NAME))
@@ -193,7 +194,7 @@ def test_chapters_rerun_elsewhere_build_into_a_folder_of_their_own(
     import nbformat
 
     from chinaev import cli
-    from chinaev.run import BOOK_DIR_ENV
+    from chinaev.pipeline.run import BOOK_DIR_ENV
 
     chapters = tmp_path / "rerun"  # what `chinaev run --output-dir` leaves: notebooks only
     chapters.mkdir()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chinaev import cards
-from chinaev.package import load
+from chinaev.data.package import load
+from chinaev.report import cards
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "datapackage" / "datapackage.json"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from chinaev import charts
+from chinaev.report import charts
 
 DESCRIPTION = "Bar chart: BYD (比亚迪) sold 4.3 million cars in 2024, Tesla 1.8 million."
 
@@ -114,7 +114,7 @@ def test_html_is_identical_in_a_fresh_interpreter():
     # nbval compares text/html across runs: no random ids, no hash-seed-dependent order.
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import test_charts as t; from chinaev import charts; charts.setup();"
+        "import test_charts as t; from chinaev.report import charts; charts.setup();"
         "sys.stdout.write(t.bundle(t.make_chart())['text/html'])"
     )
     env = dict(os.environ, PYTHONHASHSEED="12345")
@@ -171,7 +171,7 @@ def test_javascript_bundle_is_wrapped_and_sets_vega_embed():
 
 
 def test_line_end_labels_name_their_lines_when_asked():
-    from chinaev import exhibits
+    from chinaev.report import exhibits
 
     frame = pd.DataFrame(
         {
@@ -221,7 +221,7 @@ def _mark(layer) -> str:
 
 
 def test_bars_list_only_the_kinds_shown_and_draw_an_upper_bound_apart():
-    from chinaev import exhibits
+    from chinaev.report import exhibits
 
     frame = pd.DataFrame(
         {

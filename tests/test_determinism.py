@@ -25,7 +25,7 @@ import pytest
 from helpers import DATAPACKAGE, ROOT
 from test_book_pdf import pdf_text
 
-from chinaev import sphinx_ext
+from chinaev.pipeline import sphinx_ext
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 OFFSET_DAYS = 400
@@ -73,7 +73,7 @@ def test_title_page_carries_the_package_edition(built_minibook):
 
 @pytest.mark.slow
 def test_pdf_text_is_the_same_when_built_on_another_day(built_minibook, tmp_path, monkeypatch):
-    from chinaev.build import build_book
+    from chinaev.pipeline.build import build_book
 
     zone = other_day_zone()
     monkeypatch.setenv("TZ", zone["TZ"])

@@ -7,8 +7,8 @@ import math
 import pytest
 from helpers import DATAPACKAGE, copy_package, edit_row, read_csv, write_csv
 
-from chinaev import factcheck
-from chinaev.package import load
+from chinaev.data.package import load
+from chinaev.report import factcheck
 
 
 def verdicts(package_dir) -> dict[str, str]:

@@ -10,8 +10,8 @@ import shutil
 import pytest
 from helpers import copy_package, read_csv, write_csv
 
-from chinaev import fastcheck
-from chinaev.validate import frictionless_problems, table_schema_problems
+from chinaev.checks import fastcheck
+from chinaev.checks.validate import frictionless_problems, table_schema_problems
 
 KEY = ["region", "category", "parameter", "mode", "powertrain", "year"]
 

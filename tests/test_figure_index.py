@@ -1,5 +1,5 @@
 """The figure index: its rows, and the display bundle that gives HTML an offline
-itables table and LaTeX a plain table (chinaev.figure_index)."""
+itables table and LaTeX a plain table (chinaev.report.figure_index)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import re
 
 import pytest
 
-from chinaev import figure_index, paths
-from chinaev.figure_index import FigureIndex, index_frame, period_text
-from chinaev.package import load
-from chinaev.run import available_chapters
+from chinaev.data import paths
+from chinaev.data.package import load
+from chinaev.pipeline.run import available_chapters
+from chinaev.report import figure_index
+from chinaev.report.figure_index import FigureIndex, index_frame, period_text
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from chinaev.iea import COLUMNS, KEY, UNITS, import_iea, normalise_unit, scenario_of
-from chinaev.problems import UserError
+from chinaev.data.iea import COLUMNS, KEY, UNITS, import_iea, normalise_unit, scenario_of
+from chinaev.data.problems import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "datapackage" / "schemas" / "iea.json"

@@ -20,8 +20,8 @@ import pytest
 from helpers import DATAPACKAGE, seeds_dir
 
 from chinaev import cli
-from chinaev.iea import import_iea
-from chinaev.package import load
+from chinaev.data.iea import import_iea
+from chinaev.data.package import load
 
 RAW_2024 = DATAPACKAGE / "raw" / "iea" / "IEA_Global_EV_Data_2024.csv"
 SHARED_2024 = DATAPACKAGE.parents[1] / "shared" / "data" / "iea-gevo-2024" / RAW_2024.name

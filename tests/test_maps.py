@@ -7,9 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from chinaev import charts, maps
-from chinaev.package import load
-from chinaev.paths import ROOT
+from chinaev.data.package import load
+from chinaev.data.paths import ROOT
+from chinaev.report import charts, maps
 
 STATUS = ["operating", "planned or announced", "named in a speech only"]
 COLOURS = ["#0072B2", "#56B4E9", "#E3D39A"]

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from helpers import DATAPACKAGE, ROOT, copy_package, edit_row, read_csv
 
-from chinaev import text
-from chinaev.derive import METHODS, write_derived
-from chinaev.numbers import parse_as_written
-from chinaev.package import load
-from chinaev.problems import UserError
+from chinaev.data.derive import METHODS, write_derived
+from chinaev.data.numbers import parse_as_written
+from chinaev.data.package import load
+from chinaev.data.problems import UserError
+from chinaev.report import prose
 
 
 def test_load_types_columns_from_the_schemas():
@@ -75,16 +75,16 @@ def test_numbers_are_read_as_written(written, unit, expected):
 
 
 def test_formatting():
-    assert text.count(551000) == "551,000"
-    assert text.count(2490000) == "2.49 million"
-    assert text.usd(2.7e9) == "$2.7 billion"
-    assert text.change(-8.57) == "\u22128.6%" and text.change(14.5) == "+14.5%"
-    assert text.percent(120) == "120%"
-    assert text.ordinal(12) == "12th" and text.ordinal(22) == "22nd"
+    assert prose.count(551000) == "551,000"
+    assert prose.count(2490000) == "2.49 million"
+    assert prose.usd(2.7e9) == "$2.7 billion"
+    assert prose.change(-8.57) == "\u22128.6%" and prose.change(14.5) == "+14.5%"
+    assert prose.percent(120) == "120%"
+    assert prose.ordinal(12) == "12th" and prose.ordinal(22) == "22nd"
     row = {"unit": "vehicles", "qualifier": "nearly", "value": 13e6, "metric": "ev_sales"}
-    assert text.figure(row) == "nearly 13 million"
+    assert prose.figure(row) == "nearly 13 million"
     derived = {"unit": "vehicles", "value": 481222.7, "approximate": True, "metric": "x"}
-    assert text.derived(derived) == "about 481,000"
+    assert prose.derived(derived) == "about 481,000"
 
 
 def test_every_method_computes():
@@ -130,7 +130,7 @@ def test_the_package_carries_its_citation_and_licence():
 def test_derived_inputs_are_a_long_table_with_declared_keys(tmp_path):
     from frictionless import Package as FrictionlessPackage
 
-    from chinaev.derive import link_rows
+    from chinaev.data.derive import link_rows
 
     package = copy_package(tmp_path)
     links = link_rows(package)

@@ -1,9 +1,9 @@
-"""Breakable tables for the PDF (chinaev.pagetable)."""
+"""Breakable tables for the PDF (chinaev.report.pagetable)."""
 
 import pandas as pd
 import pytest
 
-from chinaev.pagetable import breakable, long_table
+from chinaev.report.pagetable import breakable, long_table
 
 
 def test_long_table_adds_the_longtable_class_once():

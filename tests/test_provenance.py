@@ -8,10 +8,10 @@ import re
 import pytest
 from helpers import DATAPACKAGE, ROOT, read_csv, seeds_dir
 
-from chinaev.derive import recompute
-from chinaev.numbers import close, parse_as_written
-from chinaev.sourcetext import audit_keys, normalise, paragraphs, sha256_of
-from chinaev.validate import frictionless_problems
+from chinaev.checks.validate import frictionless_problems
+from chinaev.data.derive import recompute
+from chinaev.data.numbers import close, parse_as_written
+from chinaev.data.sourcetext import audit_keys, normalise, paragraphs, sha256_of
 
 DATA = DATAPACKAGE / "data"
 QUOTED = ("figures", "corrections", "destinations")

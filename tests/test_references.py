@@ -1,4 +1,4 @@
-"""The bibliography entries built from the sources resource (chinaev.references)."""
+"""The bibliography entries built from the sources resource (chinaev.report.references)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from chinaev import paths
-from chinaev.package import load
-from chinaev.references import (
+from chinaev.data import paths
+from chinaev.data.package import load
+from chinaev.report.references import (
     NOT_AVAILABLE,
     bibliography,
     brief_name,

@@ -16,11 +16,13 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers import edit_row, read_csv
+from synthetic import edit_figure
 
-from chinaev import cli, run
-from chinaev.derive import stale_rows
-from chinaev.problems import UserError
-from chinaev.run import (
+from chinaev import cli
+from chinaev.data.derive import stale_rows
+from chinaev.data.problems import UserError
+from chinaev.pipeline import run
+from chinaev.pipeline.run import (
     BOOK_DIR_ENV,
     ChapterFailed,
     chapter_fingerprint,
@@ -28,7 +30,6 @@ from chinaev.run import (
     notebook_datapackage_path,
     run_chapters,
 )
-from chinaev.synthetic import edit_figure
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
@@ -125,12 +126,9 @@ def test_parameters_are_injected_with_a_relative_datapackage_path(tmp_path, froz
 def frozen_code(tmp_path, monkeypatch) -> Path:
     """A copy of the chinaev sources to fingerprint, safe from edits made during the test."""
     copy = tmp_path / "chinaev-code"
-    copy.mkdir()
-    for module in run.CODE_DIR.glob("*.py"):
-        shutil.copy2(module, copy)
-    # Files shipped with the code are fingerprinted too (the worker process that
-    # executes a chapter fingerprints the real folder, so the copy must match it).
-    shutil.copytree(run.CODE_DIR / "data", copy / "data")
+    # Files shipped with the code (the map's geometry) are fingerprinted too (the worker
+    # process that executes a chapter fingerprints the real folder, so the copy must match).
+    shutil.copytree(run.CODE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(run, "CODE_DIR", copy)
     return copy
 
@@ -222,7 +220,7 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     book, descriptor = make_project(tmp_path / "project", "cites", ("other", "cites"))
     run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book, jobs=1)
     other = nbformat.read(book / "other.ipynb", as_version=4)
-    read = other.metadata.chinaev.reads
+    read = other.metadata.chinaev.data.reads
     assert read["records"] == ["china_vehicle_exports_2025_05"]
     assert read["iea"][0]["region"] == "China" and "chapter" in read["modules"]
     # `other` now reads a different figure: its record changes on its next run.
@@ -340,7 +338,7 @@ def test_fingerprint_follows_code_and_data_but_not_outputs(tmp_path, frozen_code
     nbformat.write(notebook, path)
     assert chapter_fingerprint(path, descriptor, parameters) == base
 
-    module = frozen_code / "package.py"
+    module = frozen_code / "data" / "package.py"
     original_code = module.read_bytes()
     module.write_bytes(original_code + b"\n# changed\n")
     assert chapter_fingerprint(path, descriptor, parameters) != base

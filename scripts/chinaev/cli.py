@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from chinaev import paths
-from chinaev.problems import UserError
+from chinaev.data import paths
+from chinaev.data.problems import UserError
 
 
 def _print_problems(problems) -> None:
@@ -20,7 +20,7 @@ def _print_problems(problems) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from chinaev.validate import validate_package
+    from chinaev.checks.validate import validate_package
 
     result = validate_package(
         Path(args.path), seeds=Path(args.seeds) if args.seeds else None, engine=args.engine
@@ -36,7 +36,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_iea(args: argparse.Namespace) -> int:
-    from chinaev.iea import import_iea
+    from chinaev.data.iea import import_iea
 
     report = import_iea(Path(args.source), Path(args.datapackage), edition=args.edition)
     for line in report.lines():
@@ -54,7 +54,7 @@ def cmd_import_iea(args: argparse.Namespace) -> int:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
-    from chinaev.derive import write_derived
+    from chinaev.data.derive import write_derived
 
     changed = write_derived(Path(args.datapackage), check=args.check)
     if args.check and changed:
@@ -65,7 +65,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from chinaev.run import run_chapters
+    from chinaev.pipeline.run import run_chapters
 
     extra = {name: value for name, value in (args.parameter or [])}
     results = run_chapters(
@@ -86,7 +86,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from chinaev.build import build_book
+    from chinaev.pipeline.build import build_book
 
     builders = [b for b, wanted in (("html", args.html), ("pdf", args.pdf)) if wanted]
     builders = builders or ["html", "pdf"]
@@ -98,8 +98,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     import os
     import tempfile
 
-    from chinaev.build import overlay_book
-    from chinaev.run import BOOK_DIR_ENV
+    from chinaev.pipeline.build import overlay_book
+    from chinaev.pipeline.run import BOOK_DIR_ENV
 
     chapters = Path(args.book_dir)
     if not chapters.is_dir():

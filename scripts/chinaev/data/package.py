@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from chinaev.paths import inside
-from chinaev.problems import Problem, UnsafePath, UserError
-from chinaev.reads import Reads
+from chinaev.data.paths import inside
+from chinaev.data.problems import Problem, UnsafePath, UserError
+from chinaev.data.reads import Reads
 
 RESOURCES = (
     "sources",

@@ -15,8 +15,8 @@ from html import escape
 
 import pandas as pd
 
-from chinaev import references
-from chinaev.package import Package, split_inputs
+from chinaev.data.package import Package, split_inputs
+from chinaev.report import references
 
 
 def _source_line(package: Package, source_id: str) -> str:

@@ -21,9 +21,9 @@ import altair as alt
 import pandas as pd
 import pycountry
 
-from chinaev import charts
+from chinaev.report import charts
 
-GEOMETRY = Path(__file__).with_name("data") / "countries-110m.json"
+GEOMETRY = Path(__file__).with_name("geodata") / "countries-110m.json"
 OBJECT = "countries"
 ANTARCTICA = "010"  # left out: it takes a fifth of the map and nobody builds cars there
 

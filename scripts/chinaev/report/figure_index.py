@@ -14,11 +14,11 @@ import re
 
 import pandas as pd
 
-from chinaev import text
-from chinaev.chapter import table
-from chinaev.package import Package, split_inputs
-from chinaev.pagetable import breakable
-from chinaev.references import anchor, brief_name, name_sources, short_label
+from chinaev.data.package import Package, split_inputs
+from chinaev.report import prose
+from chinaev.report.chapter import table
+from chinaev.report.pagetable import breakable
+from chinaev.report.references import anchor, brief_name, name_sources, short_label
 
 # Columns of the index, in order, and the part of each that the PDF shows.
 COLUMNS = ["What", "Value", "Unit", "Period", "Source", "Quote or formula", "Chapter"]
@@ -142,7 +142,7 @@ def index_frame(
         rows.append(
             {
                 "What": what,
-                "Value": text.figure(record),
+                "Value": prose.figure(record),
                 "Unit": _unit(record["unit"]),
                 "Period": period_text(
                     record["period_start"], record["period_end"], record["period_type"]
@@ -166,7 +166,7 @@ def index_frame(
         rows.append(
             {
                 "What": what,
-                "Value": text.derived(record),
+                "Value": prose.derived(record),
                 "Unit": _unit(record["unit"]),
                 "Period": period_text(record["period_start"], record["period_end"]),
                 "source_ids": _sources_of(package, record["derived_id"]),
@@ -316,7 +316,7 @@ def _value_with_unit(value: str, unit: str) -> str:
 
 def markdown_tables(frame: pd.DataFrame, caption: str, name: str) -> str:
     """The index as plain captioned tables for the PDF, one per chapter in book order
-    (chinaev.chapter.table, breakable across pages), since print cannot be sorted."""
+    (chinaev.report.chapter.table, breakable across pages), since print cannot be sorted."""
     parts = []
     for number, (chapter, rows) in enumerate(frame.groupby("Chapter", sort=False), start=1):
         shown = rows.assign(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from chinaev import text
+from chinaev.report import prose
 
 NOT_AVAILABLE = "not available"
 KINDS = {"news-article": "News article", "dataset": "Dataset"}
@@ -27,8 +27,8 @@ def anchor(source_id: str) -> str:
 
 def escape(value) -> str:
     """Data text made safe for Markdown: no stray emphasis, links, roles or HTML
-    (text.myst, with missing values as empty text)."""
-    return text.myst(_text(value))
+    (prose.myst, with missing values as empty text)."""
+    return prose.myst(_text(value))
 
 
 def _text(value) -> str:

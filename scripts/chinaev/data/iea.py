@@ -43,8 +43,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chinaev.files import write_atomically
-from chinaev.problems import Problem, UserError
+from chinaev.data.files import write_atomically
+from chinaev.data.problems import Problem, UserError
 
 RAW_COLUMNS = ["region", "category", "parameter", "mode", "powertrain", "year", "unit", "value"]
 COLUMNS = [
@@ -818,7 +818,7 @@ def import_iea(
     report.written = True
 
     if descriptor is not None and (package / "data" / "derived.csv").exists():
-        from chinaev.derive import write_derived
+        from chinaev.data.derive import write_derived
 
         report.derived_changed = write_derived(package)
     return report

@@ -10,8 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from chinaev import charts
-from chinaev.text import vega_string
+from chinaev.report import charts
+from chinaev.report.prose import vega_string
 
 BASIS_ORDER = ["reported", "derived"]
 BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the book"}

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from chinaev.problems import Problem
+from chinaev.data.problems import Problem
 
 LIMIT_ERRORS = 1000  # frictionless's settings.DEFAULT_LIMIT_ERRORS
 FAST_TYPES = {"string", "number", "integer", "boolean", "date", "year"}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from IPython.display import Markdown
 
-from chinaev.chapter import table
+from chinaev.report.chapter import table
 
 
 def breakable(markdown: Markdown | str) -> Markdown:
-    """A captioned `{table}` directive (as `chinaev.chapter.table` writes it) with the
+    """A captioned `{table}` directive (as `chinaev.report.chapter.table` writes it) with the
     `longtable` class added."""
     text = markdown.data if isinstance(markdown, Markdown) else str(markdown)
     head, sep, rest = text.partition("\n")
@@ -26,5 +26,5 @@ def breakable(markdown: Markdown | str) -> Markdown:
 
 
 def long_table(frame, caption: str, name: str, widths: list[int] | None = None) -> Markdown:
-    """`chinaev.chapter.table`, breakable across PDF pages."""
+    """`chinaev.report.chapter.table`, breakable across PDF pages."""
     return breakable(table(frame, caption, name, widths=widths))

@@ -42,8 +42,8 @@ from pathlib import Path
 
 import nbformat
 
-from chinaev import paths, reads
-from chinaev.problems import UserError
+from chinaev.data import paths, reads
+from chinaev.data.problems import UserError
 
 CHAPTERS = ("production", "exports", "policy", "localisation", "western-responses")
 
@@ -51,7 +51,7 @@ KERNEL = "python3"
 INJECTED_TAG = "injected-parameters"  # papermill's tag for the cell it adds
 BOOK_DIR_ENV = "CHINAEV_BOOK_DIR"  # undocumented: lets tests point the CLI at a fixture book
 BUILTIN_PARAMETERS = ("datapackage", "as_of")
-CODE_DIR = Path(__file__).resolve().parent  # the chinaev package: chapters' code
+CODE_DIR = Path(__file__).resolve().parents[1]  # the chinaev package: chapters' code
 
 # Of papermill's notebook metadata only these are stable across runs; the rest
 # are times, durations and the (temporary) input and output paths.
@@ -184,7 +184,7 @@ def refresh_derived(
     from its old value. With `leave_broken`, derived figures that cannot be computed
     at all (a missing or non-numeric input) are left for the validation to report.
     """
-    from chinaev.derive import stale_rows, write_derived
+    from chinaev.data.derive import stale_rows, write_derived
 
     try:
         problems = stale_rows(descriptor.parent)
@@ -215,7 +215,7 @@ def refresh_derived(
 
 
 def _derived_ids(folder: Path, lines: list[int]) -> list[str]:
-    from chinaev.package import read_rows
+    from chinaev.data.package import read_rows
 
     rows = read_rows(folder, "derived")
     return [rows[line - 2].get("derived_id", f"line {line}") for line in lines]
@@ -296,15 +296,15 @@ def check_package(descriptor: Path) -> None:
     """Validate the package (all but the checks that need the source texts) or raise
     UserError with every problem. A package found valid is remembered by the hash of
     its files and of this code, so unchanged data is checked once."""
-    from chinaev.package import read_descriptor
-    from chinaev.validate import validate_package
+    from chinaev.checks.validate import validate_package
+    from chinaev.data.package import read_descriptor
 
     read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
     digest = hashlib.sha256()
     for relative, path in package_files(descriptor):
         digest.update(relative.encode("utf-8") + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-    for module in sorted(CODE_DIR.glob("*.py")):
+    for module in sorted(CODE_DIR.rglob("*.py")):
         digest.update(module.read_bytes())
     digest.update(_version("frictionless").encode("utf-8"))
     marker = VALID_CACHE / digest.hexdigest()
@@ -516,13 +516,13 @@ def fingerprint_parts(
     for library in LIBRARIES:
         add(f"library {library}", _version(library).encode("utf-8"))
     modules = (
-        [f"{m}.py" for m in read["modules"]] if read else [p.name for p in CODE_DIR.glob("*.py")]
+        list(read["modules"]) if read else [code_path(p) for p in CODE_DIR.rglob("*.py")]
     )
     for module in sorted(modules):
         path = CODE_DIR / module
         add(f"module {module}", path.read_bytes() if path.is_file() else b"<missing>")
     # Files shipped with the code (the map's geometry) shape outputs too.
-    for asset in sorted((CODE_DIR / "data").glob("*")):
+    for asset in sorted((CODE_DIR / "report" / "geodata").glob("*")):
         if asset.is_file():
             add(f"asset {asset.name}", asset.read_bytes())
     add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
@@ -535,6 +535,11 @@ def fingerprint_parts(
         for key, rows in reads.resolve(read, descriptor).items():
             add(key, json.dumps(rows, sort_keys=True).encode("utf-8"))
     return parts
+
+
+def code_path(path: Path) -> str:
+    """A module of the chinaev package by its path inside it: 'report/prose.py'."""
+    return path.relative_to(CODE_DIR).as_posix()
 
 
 def digest(parts: dict[str, str]) -> str:
@@ -668,7 +673,7 @@ def _execute_in_subprocess(job: _Job) -> _Outcome:
     # The kernel's own chatter (e.g. ipykernel's TCP warning) goes to the
     # worker's stderr: keep it out of the CLI's output unless the worker crashes.
     done = subprocess.run(
-        [sys.executable, "-c", "from chinaev.run import _worker; _worker()"],
+        [sys.executable, "-c", "from chinaev.pipeline.run import _worker; _worker()"],
         input=request,
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   of the data package shows its source card on hover and keyboard focus
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
-  rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
+  rows it read (its `metadata.chinaev.data.reads`), written into `data/` of the HTML,
   beside a zip of the whole data package and the PDF.
 
 It also turns two easy mistakes into build warnings, which `-W` makes errors:
@@ -44,8 +44,8 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from chinaev import cards, charts
-from chinaev.package import load
+from chinaev.data.package import load
+from chinaev.report import cards, charts
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ def _stamp_edition(app: Sphinx, config) -> None:
 
 
 def _default_descriptor() -> Path:
-    return Path(__file__).resolve().parents[2] / "datapackage" / "datapackage.json"
+    return Path(__file__).resolve().parents[3] / "datapackage" / "datapackage.json"
 
 
 class ChartImage:

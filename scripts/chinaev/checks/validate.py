@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from chinaev import paths
-from chinaev.derive import stale_links, stale_rows
-from chinaev.numbers import close, parse_as_written
-from chinaev.package import (
+from chinaev.data import paths
+from chinaev.data.derive import stale_links, stale_rows
+from chinaev.data.numbers import close, parse_as_written
+from chinaev.data.package import (
     DESCRIPTOR,
     RESOURCES,
     iea_source_id,
@@ -30,8 +30,8 @@ from chinaev.package import (
     read_rows,
     table_problems,
 )
-from chinaev.problems import Problem, UserError
-from chinaev.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
+from chinaev.data.problems import Problem, UserError
+from chinaev.data.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
 
 MAX_QUOTE = 300
 # Bounds implied by each qualifier, as (lower factor, upper factor); None is unbounded.
@@ -46,7 +46,7 @@ QUALIFIER_BOUNDS = {
 }
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
 # Table Schema checks: "auto" (the default) and "fast" send every resource to the DuckDB
-# fast path (chinaev.fastcheck), which hands what it cannot judge to frictionless-py;
+# fast path (chinaev.checks.fastcheck), which hands what it cannot judge to frictionless-py;
 # "frictionless" sends every resource to frictionless-py. The fast path is also the
 # quicker one on small tables: frictionless-py rebuilds its metadata objects for every
 # foreign-key lookup. tests/test_fastcheck.py shows both give the same verdicts.
@@ -178,7 +178,7 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
         return frictionless_problems(folder)
     from frictionless import Package, system
 
-    from chinaev import fastcheck
+    from chinaev.checks import fastcheck
 
     descriptor_path = folder / "datapackage.json"
     problems = _profile_problems(descriptor_path)
@@ -662,7 +662,7 @@ def check_derived(folder, tables, texts) -> Iterator[Problem]:
 
 def check_comparisons(folder, tables, texts) -> Iterator[Problem]:
     """What frictionless cannot check in the comparisons (see factcheck.check_rows)."""
-    from chinaev.factcheck import check_rows
+    from chinaev.report.factcheck import check_rows
 
     yield from check_rows(tables)
 

@@ -17,8 +17,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from chinaev import charts, paths, sphinx_ext
-from chinaev.problems import UserError
+from chinaev.data import paths
+from chinaev.data.problems import UserError
+from chinaev.pipeline import sphinx_ext
+from chinaev.report import charts
 
 BUILDERS = ("html", "pdf")
 BUNDLE_NAME = "vega-bundle.js"
@@ -187,9 +189,9 @@ def _run_jupyter_book(
         if day is not None:
             env["SOURCE_DATE_EPOCH"] = str(calendar.timegm(day.timetuple()))
             env["FORCE_SOURCE_DATE"] = "1"
-    # The book's config loads chinaev.sphinx_ext; make sure Sphinx can import it
+    # The book's config loads chinaev.pipeline.sphinx_ext; make sure Sphinx can import it
     # even when the package is not installed into the running interpreter.
-    package_parent = str(Path(__file__).resolve().parents[1])
+    package_parent = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as sink:

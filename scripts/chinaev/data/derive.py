@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from chinaev.files import write_text_atomically
-from chinaev.package import (
+from chinaev.data.files import write_text_atomically
+from chinaev.data.package import (
     package_dir,
     read_descriptor,
     read_rows,
@@ -23,7 +23,7 @@ from chinaev.package import (
     split_inputs,
     table_path,
 )
-from chinaev.problems import Problem, UserError
+from chinaev.data.problems import Problem, UserError
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from importlib import metadata
 import altair as alt
 import vl_convert
 
-from chinaev import paths
+from chinaev.data import paths
 
 THEME = "chinaev"
 RENDERER = "chinaev"

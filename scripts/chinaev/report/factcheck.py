@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from chinaev import text
-from chinaev.package import Package
-from chinaev.problems import Problem
+from chinaev.data.package import Package
+from chinaev.data.problems import Problem
+from chinaev.report import prose
 
 VERDICTS = ("consistent", "consistent once defined", "inconsistent", "not checkable")
 
@@ -587,16 +587,16 @@ def check(package: Package) -> pd.DataFrame:
 
 def _shown(record: pd.Series) -> str:
     if isinstance(record.get("figure_id"), str):
-        return text.figure(record)
-    return text.derived(record)
+        return prose.figure(record)
+    return prose.derived(record)
 
 
 def formatted(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "none"
     if unit == "ratio":
-        return text.ratio(text.significant(value, 2))
-    return text.UNIT_FORMATS.get(unit, text.number)(text.significant(value, 3))
+        return prose.ratio(prose.significant(value, 2))
+    return prose.UNIT_FORMATS.get(unit, prose.number)(prose.significant(value, 3))
 
 
 def explain(
@@ -690,7 +690,7 @@ def _off(found: Interval | None, claim: Interval) -> str:
         return "no value"
     relative = (found.point - claim.point) / claim.point
     side = "above" if relative > 0 else "below"
-    return f"{text.percent(abs(relative) * 100, 0)} {side} the claim"
+    return f"{prose.percent(abs(relative) * 100, 0)} {side} the claim"
 
 
 # -- validation -------------------------------------------------------------------------

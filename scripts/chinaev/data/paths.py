@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATAPACKAGE = ROOT / "datapackage" / "datapackage.json"
 BOOK = ROOT / "book"
 BUILD = ROOT / "_build"
@@ -31,7 +31,7 @@ def inside(base: Path | str, relative, *, what: str) -> Path:
     """
     from pathlib import PurePosixPath, PureWindowsPath
 
-    from chinaev.problems import UnsafePath
+    from chinaev.data.problems import UnsafePath
 
     if not isinstance(relative, str) or not relative.strip():
         raise UnsafePath(

@@ -19,9 +19,9 @@ import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue
 
-from chinaev import charts, references, text
-from chinaev.package import Package, load, split_inputs
-from chinaev.reads import Reads
+from chinaev.data.package import Package, load, split_inputs
+from chinaev.data.reads import Reads
+from chinaev.report import charts, prose, references
 
 # How a chart draws a hedged figure: 'up to' and 'less than' give only an upper bound,
 # 'more than' and 'at least' only a lower one.
@@ -67,11 +67,11 @@ class Chapter:
 
     def fig(self, figure_id: str) -> str:
         """Glue a source figure as prose (hedged as the source hedged it) with its citation."""
-        return self._glue(figure_id, text.figure)
+        return self._glue(figure_id, prose.figure)
 
     def derived(self, derived_id: str) -> str:
         """Glue a derived figure (rounded, marked 'about' when approximate) with its citation."""
-        return self._glue(derived_id, text.derived)
+        return self._glue(derived_id, prose.derived)
 
     def numbers(self, *record_ids: str) -> None:
         """Glue every figure or derived figure a section's prose refers to."""
@@ -184,7 +184,7 @@ class Chapter:
         ].copy()
         if len(rows) and "iea" not in self.cited:
             self.cited.append("iea")
-        formatter = text.UNIT_FORMATS.get(rows["unit"].iloc[0], text.number) if len(rows) else str
+        formatter = prose.UNIT_FORMATS.get(rows["unit"].iloc[0], prose.number) if len(rows) else str
         rows["label"] = rows["value"].map(formatter)
         rows["year"] = rows["year"].astype(int)
         return rows.sort_values(["year", "powertrain"]).reset_index(drop=True)
@@ -230,7 +230,7 @@ class Chapter:
                 region, category, parameter, mode, powertrain, year = parts
                 parts = [region, parameter, mode, powertrain, year, category.lower()]
             where = ", ".join(parts)
-            shown = f"IEA ({text.myst(where)})"
+            shown = f"IEA ({prose.myst(where)})"
             record_id = "iea"
         if record_id in self.cited:
             return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
@@ -240,8 +240,8 @@ class Chapter:
         """A source named as readers know it, linked to its entry in the references."""
         row = self.package.source(source_id).to_dict()
         who = references._text(row.get("author")) or references._text(row.get("publisher"))
-        title = text.myst(references.cited_title(row.get("title")))
-        named = f"{text.myst(who)}, *{title}*" if who else f"*{title}*"
+        title = prose.myst(references.cited_title(row.get("title")))
+        named = f"{prose.myst(who)}, *{title}*" if who else f"*{title}*"
         if not self.references_page:
             return named
         return f"[{named}](#{references.anchor(source_id)})"
@@ -268,7 +268,7 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{text.myst(record['quote'])}”, "
+            f"`{record['figure_id']}`: “{prose.myst(record['quote'])}”, "
             f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
@@ -276,14 +276,14 @@ class Chapter:
             self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {text.myst(fix['correct_statement'])}"
+                entry += f" *Correction:* {prose.myst(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {text.myst(record['note'])} "
-            f"Computed as {text.myst(record['formula'])} from {inputs}."
+            f"`{record['derived_id']}` (derived): {prose.myst(record['note'])} "
+            f"Computed as {prose.myst(record['formula'])} from {inputs}."
         )
 
 
@@ -316,7 +316,7 @@ def table(
     words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
-        return text.myst_with_citations(value)
+        return prose.myst_with_citations(value)
 
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

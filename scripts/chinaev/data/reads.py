@@ -3,7 +3,7 @@
 A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
 slice it selects, every whole table it touches and the chinaev modules its kernel
 imported. `chinaev run` stores that record in the executed notebook
-(`metadata.chinaev.reads`), and three things are made from it:
+(`metadata.chinaev.data.reads`), and three things are made from it:
 
 - the fingerprint that decides whether a chapter must run again (run.py): only the
   rows a chapter read, so editing one figure re-runs only the chapters that cite it;
@@ -76,10 +76,12 @@ class Reads:
             self.save()
 
     def as_dict(self) -> dict:
+        # Each chinaev module by its path inside the package ('report/prose.py').
+        root = Path(__file__).resolve().parents[1]
         modules = sorted(
-            name.split(".", 1)[1]
-            for name in sys.modules
-            if name.startswith("chinaev.") and name.count(".") == 1
+            Path(module.__file__).resolve().relative_to(root).as_posix()
+            for name, module in list(sys.modules.items())
+            if name.startswith("chinaev.") and getattr(module, "__file__", None)
         )
         return {
             "records": sorted(self.records),
