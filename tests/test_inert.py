@@ -21,7 +21,7 @@ import pytest
 import yaml
 from helpers import DATAPACKAGE, ROOT, edit_row, read_csv, write_csv
 
-from chinaev.report import prose
+from chinaev.report import escape
 
 FIXTURE = ROOT / "tests" / "fixtures" / "inert"
 FIG = "china_vehicle_exports_2025_05"  # from seed-002
@@ -205,7 +205,7 @@ SAMPLES = [
 @pytest.mark.parametrize("value", SAMPLES)
 def test_myst_escape_renders_as_written(value):
     parser = markdown_it.MarkdownIt("commonmark").enable("table")
-    rendered = parser.render(f"Text: {prose.myst(value)}")
+    rendered = parser.render(f"Text: {escape.myst(value)}")
     inner = re.fullmatch(r"<p>(.*)</p>\n", rendered, re.DOTALL)
     assert inner, rendered
     assert "<" not in inner.group(1).replace("&lt;", ""), rendered  # no element at all
@@ -214,7 +214,7 @@ def test_myst_escape_renders_as_written(value):
 
 def test_table_cells_are_escaped_and_keep_their_column():
     parser = markdown_it.MarkdownIt("commonmark").enable("table")
-    row = f"| {prose.myst('a | b')} | {prose.myst('<b>c</b>')} |"
+    row = f"| {escape.myst('a | b')} | {escape.myst('<b>c</b>')} |"
     rendered = parser.render(f"| x | y |\n|---|---|\n{row}\n")
     assert "<td>a | b</td>" in rendered and "<td>&lt;b&gt;c&lt;/b&gt;</td>" in rendered
 
@@ -226,7 +226,7 @@ def test_table_cells_keep_the_books_citation_links_and_nothing_else():
         "raised from 25% [[C1]](#western-responses-register-1)",
         "[[1]](javascript:alert(1)) [x](#production-src-a) [[2]](https://example.org/)",
     ]
-    row = "| " + " | ".join(prose.myst_with_citations(c) for c in cells) + " |"
+    row = "| " + " | ".join(escape.myst_cell(c) for c in cells) + " |"
     rendered = parser.render(f"| a | b | c |\n|---|---|---|\n{row}\n")
     assert '<a href="#production-src-china-vehicle-production-2020">[18]</a>' in rendered
     assert '<a href="#western-responses-register-1">[C1]</a>' in rendered
@@ -239,7 +239,7 @@ def test_table_cells_keep_the_books_citation_links_and_nothing_else():
 
 @pytest.mark.parametrize("value", ["plain", "it's", "back\\slash", "new\nline", "'); alert(1); ('"])
 def test_vega_string_is_one_literal(value):
-    literal = prose.vega_string(value)
+    literal = escape.vega(value)
     assert literal.startswith("'") and literal.endswith("'")
     body = literal[1:-1]
     assert re.fullmatch(r"(?:[^'\\\n]|\\.)*", body), literal  # no unescaped quote or newline
@@ -249,7 +249,7 @@ def test_vega_string_is_one_literal(value):
 
 def test_plain_names_keep_their_vega_expression():
     # Ordinary names give the expression they always gave, so committed charts keep their ids.
-    assert prose.vega_string("new-energy vehicles") == "'new-energy vehicles'"
+    assert escape.vega("new-energy vehicles") == "'new-energy vehicles'"
 
 
 def test_dollarmath_stays_off():

@@ -2,7 +2,8 @@
 
 Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
 
-* every number glued with `{glue:text}` whose key is a figure or derived figure
+* every number shown with `{num}` (value and citation) or `{glue:text}` whose key
+  is a figure or derived figure
   of the data package shows its source card on hover and keyboard focus
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
@@ -38,7 +39,7 @@ from datetime import date
 from pathlib import Path
 
 from docutils import nodes
-from myst_nb.ext.glue.roles import PasteTextRole
+from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import PendingGlueReference
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
@@ -77,6 +78,25 @@ class KeyedPasteText(PasteTextRole):
     def run(self):
         found, messages = super().run()
         return (_keyed(found, _record_key(self.text)) if found else found), messages
+
+
+class NumberRole(KeyedPasteText):
+    """`{num}`<id>``: a number from the data package with its citation link, one role for
+    what `{glue:text}`<id>`` plus `{glue:md}`cite_<id>`` did. In the HTML the number
+    also shows its source card. A number not yet published has no citation."""
+
+    def run(self):
+        value, messages = super().run()
+        cite, more = PasteMarkdownRole()(
+            "glue:md", self.rawtext, f"cite_{self.text}", self.lineno, self.inliner
+        )
+        if any(node.astext().strip() for node in cite):
+            value = [*value, nodes.Text(" "), *cite]
+        return value, messages + more
+
+    def __call__(self, name, rawtext, text, lineno, inliner, options=None, content=()):
+        self.lineno = lineno
+        return super().__call__(name, rawtext, text, lineno, inliner, options, content)
 
 
 class KeyPendingGlue(SphinxPostTransform):
@@ -348,6 +368,7 @@ class ChartImage:
 def setup(app: Sphinx) -> dict:
     app.add_config_value("chinaev_datapackage", "../datapackage/datapackage.json", "env")
     app.add_role_to_domain("glue", "text", KeyedPasteText(), override=True)
+    app.add_role("num", NumberRole())
     app.add_post_transform(KeyPendingGlue)
     app.add_post_transform(SourceCards)
     app.add_post_transform(DownloadLinks)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-from html import escape
 
 import pandas as pd
 
 from chinaev.data.package import Package, split_inputs
 from chinaev.report import references
+from chinaev.report.escape import html as escape
 
 
 def _source_line(package: Package, source_id: str) -> str:

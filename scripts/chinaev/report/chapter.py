@@ -21,7 +21,7 @@ from myst_nb import glue
 
 from chinaev.data.package import Package, load, split_inputs
 from chinaev.data.reads import Reads
-from chinaev.report import charts, prose, references
+from chinaev.report import charts, escape, prose, references
 
 # How a chart draws a hedged figure: 'up to' and 'less than' give only an upper bound,
 # 'more than' and 'at least' only a lower one.
@@ -74,10 +74,59 @@ class Chapter:
         return self._glue(derived_id, prose.derived)
 
     def numbers(self, *record_ids: str) -> None:
-        """Glue every figure or derived figure a section's prose refers to."""
+        """Glue every figure or derived figure a section's prose refers to, with its
+        period as `period_<id>` ('May 2025') and, for a change, the period it is
+        measured from as `base_<id>`. Prose cites a number with `{num}`<id>``."""
+        derived_ids = set(self.package.tables["derived"]["derived_id"])
         for record_id in record_ids:
-            is_derived = record_id in set(self.package.tables["derived"]["derived_id"])
-            (self.derived if is_derived else self.fig)(record_id)
+            (self.derived if record_id in derived_ids else self.fig)(record_id)
+            if not self.has(record_id):
+                self._once(f"period_{record_id}", str(self.unknown))
+                self._once(f"base_{record_id}", str(self.unknown))
+                continue
+            record = self.package.record(record_id)
+            shown = prose.period(record["period_start"], record["period_end"])
+            self._once(f"period_{record_id}", shown)
+            if pd.notna(record.get("base_period_start")):
+                base = prose.period(record["base_period_start"], record["base_period_end"])
+                self._once(f"base_{record_id}", base)
+
+    @property
+    def unknown(self) -> prose.Unknown:
+        """The placeholder for what the package does not hold as of its date."""
+        return prose.Unknown(self.package.as_of)
+
+    def cite(self, record_id: str) -> escape.MyST:
+        """The bracketed link to a record's entry in the sources list (gluing the record),
+        for sentences and table cells the chapter builds; empty if not yet published."""
+        self.numbers(record_id)
+        if record_id not in self.cited:
+            return escape.MyST("")
+        return escape.MyST(f"[[{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})")
+
+    def md(self, key: str, template: str, /, **values) -> escape.MyST:
+        """Glue MyST built from a template the chapter wrote and escaped data values
+        (`{glue:md}`key``). MyST values, such as `cite()` links, pass unescaped."""
+        built = escape.md(template, **values)
+        self._once(key, Markdown(built))
+        return built
+
+    def event(self, key: str, event_id: str, precision: str | None = None) -> str:
+        """Glue an event's date as prose, to the precision the package records (or a
+        coarser one), or the placeholder when the event is not in the package yet."""
+        events = self.package.events
+        match = events[events["event_id"] == event_id]
+        if match.empty:
+            shown = str(self.unknown)
+        else:
+            row = match.iloc[0]
+            shown = prose.date(row["date"], precision or row["date_precision"])
+        self._once(key, shown)
+        return shown
+
+    def table(self, frame: pd.DataFrame, caption, name: str, widths=None) -> Markdown:
+        """A captioned, numbered table (see `table`)."""
+        return table(frame, caption, name, widths)
 
     def when(self, key: str, record_ids: list[str], phrase) -> None:
         """Glue `phrase(*values)` for a judgement that depends on the data (say, whether
@@ -114,7 +163,7 @@ class Chapter:
                 self.cited.append(record_id)
             citation = f"[[{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
         else:
-            shown = f"(not published by {self.package.as_of})"
+            shown = str(prose.not_published(self.package.as_of))
             citation = ""
         self._once(record_id, shown)
         self._once(f"cite_{record_id}", Markdown(citation))
@@ -230,7 +279,7 @@ class Chapter:
                 region, category, parameter, mode, powertrain, year = parts
                 parts = [region, parameter, mode, powertrain, year, category.lower()]
             where = ", ".join(parts)
-            shown = f"IEA ({prose.myst(where)})"
+            shown = f"IEA ({escape.myst(where)})"
             record_id = "iea"
         if record_id in self.cited:
             return f"[{shown} [{self.cited.index(record_id) + 1}]](#{self.anchor(record_id)})"
@@ -240,8 +289,8 @@ class Chapter:
         """A source named as readers know it, linked to its entry in the references."""
         row = self.package.source(source_id).to_dict()
         who = references._text(row.get("author")) or references._text(row.get("publisher"))
-        title = prose.myst(references.cited_title(row.get("title")))
-        named = f"{prose.myst(who)}, *{title}*" if who else f"*{title}*"
+        title = escape.myst(references.cited_title(row.get("title")))
+        named = f"{escape.myst(who)}, *{title}*" if who else f"*{title}*"
         if not self.references_page:
             return named
         return f"[{named}](#{references.anchor(source_id)})"
@@ -268,7 +317,7 @@ class Chapter:
 
     def _figure_entry(self, record: pd.Series) -> str:
         entry = (
-            f"`{record['figure_id']}`: “{prose.myst(record['quote'])}”, "
+            f"`{record['figure_id']}`: “{escape.myst(record['quote'])}”, "
             f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
@@ -276,14 +325,14 @@ class Chapter:
             self.package.reads.correction(record["correction_id"])
             if record["correction_id"] in corrections.index:
                 fix = corrections.loc[record["correction_id"]]
-                entry += f" *Correction:* {prose.myst(fix['correct_statement'])}"
+                entry += f" *Correction:* {escape.myst(fix['correct_statement'])}"
         return entry
 
     def _derived_entry(self, record: pd.Series) -> str:
         inputs = ", ".join(self._link(ref) for ref in split_inputs(record["inputs"]))
         return (
-            f"`{record['derived_id']}` (derived): {prose.myst(record['note'])} "
-            f"Computed as {prose.myst(record['formula'])} from {inputs}."
+            f"`{record['derived_id']}` (derived): {escape.myst(record['note'])} "
+            f"Computed as {escape.myst(record['formula'])} from {inputs}."
         )
 
 
@@ -292,8 +341,12 @@ def citation_order(notebook: Path) -> list[str]:
     if not notebook.is_file():
         return []
     cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
-    prose = "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "markdown")
-    return list(dict.fromkeys(re.findall(r"`cite_([A-Za-z0-9_]+)`", prose)))
+    text = "\n".join("".join(c["source"]) for c in cells if c.get("cell_type") == "markdown")
+    return list(dict.fromkeys(m[0] or m[1] for m in CITED.findall(text)))
+
+
+# A citation in a chapter's markdown: {num}`<id>` (value and citation) or `cite_<id>`.
+CITED = re.compile(r"\{num\}`([A-Za-z0-9_]+)`|`cite_([A-Za-z0-9_]+)`")
 
 
 def direction(value: float, up: str = "rose", down: str = "fell", flat: str = "held steady") -> str:
@@ -316,11 +369,11 @@ def table(
     words that LaTeX would otherwise hyphenate into narrow columns."""
 
     def cell(value) -> str:
-        return prose.myst_with_citations(value)
+        return escape.myst_cell(value)
 
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     options = [f":name: {name}"] + ([f":widths: {' '.join(map(str, widths))}"] if widths else [])
-    lines = [f"```{{table}} {caption}", *options, "", header, rule, *body, "```"]
+    lines = [f"```{{table}} {escape.myst(caption)}", *options, "", header, rule, *body, "```"]
     return Markdown("\n".join(lines))

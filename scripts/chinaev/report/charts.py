@@ -36,7 +36,6 @@ and in a markdown cell, a numbered figure in HTML and PDF:
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import os
 from importlib import metadata
@@ -45,6 +44,7 @@ import altair as alt
 import vl_convert
 
 from chinaev.data import paths
+from chinaev.report import escape
 
 THEME = "chinaev"
 RENDERER = "chinaev"
@@ -232,9 +232,9 @@ def to_html(spec: dict) -> str:
     # be able to focus the box to scroll it (WCAG 2.1.1).
     return (
         f'<div class="chinaev-chart" id="{element}" role="img" '
-        f'aria-label="{html.escape(description, quote=True)}" tabindex="0">'
+        f'aria-label="{escape.html(description)}" tabindex="0">'
         '<div class="chinaev-chart-view" aria-hidden="true"></div>'
-        f'<p class="chinaev-chart-description">{html.escape(description)}</p>'
+        f'<p class="chinaev-chart-description">{escape.html(description)}</p>'
         "</div>\n"
         f"<script>{script}</script>"
     )

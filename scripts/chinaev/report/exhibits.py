@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 
 from chinaev.report import charts
-from chinaev.report.prose import vega_string
+from chinaev.report.escape import vega as vega_string
 
 BASIS_ORDER = ["reported", "derived"]
 BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the book"}
@@ -372,65 +372,7 @@ def lines(
     )
 
 
-# -- Added for the policy and exports chapters: credits, periods, widths, time axes --------
-
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-
-
-def source_credit(package, source_id: str) -> str:
-    """A reader-facing name for a source, for chart credits and tables: the publisher
-    and date when the publisher is known, otherwise the title and date; never the
-    package's internal id. A source not (yet) in the package reads as not published."""
-    sources = package.tables["sources"]
-    if source_id not in set(sources["source_id"]):
-        return "a source not published by the chosen date"
-    source = package.source(source_id)
-    when = source["published_date"]
-    if pd.isna(when):
-        dated = "undated"
-    elif source["date_precision"] in ("year", "not_before"):
-        dated = f"{when:%Y}"
-    else:
-        dated = f"{when:%B %Y}"
-    title = str(source["title"])
-    if source["kind"] == "dataset":
-        return f"{source['publisher']}, {title}"
-    if source["publisher"]:
-        return f"{source['publisher']} ({dated})"
-    if title.startswith("("):  # an editors' description, not a real title
-        return f"an unnamed publisher ({dated})"
-    return f"“{title}” ({dated})"
-
-
-def period_label(start, end) -> str:
-    """A period as prose: 'May 2025', 'January to May 2025', '2024', '2015 to 2024',
-    'May 2024 to April 2025'; empty when the period is unknown."""
-    if start is None or end is None or pd.isna(start) or pd.isna(end):
-        return ""
-    start, end = pd.Timestamp(start), pd.Timestamp(end)
-    whole_start_year = start.month == 1 and start.day == 1
-    whole_end_year = end.month == 12 and end.day == 31
-    if whole_start_year and whole_end_year:
-        return f"{start:%Y}" if start.year == end.year else f"{start:%Y} to {end:%Y}"
-    first, last = MONTHS[start.month - 1], MONTHS[end.month - 1]
-    if start.year == end.year:
-        if start.month == end.month:
-            return f"{first} {start:%Y}"
-        return f"{first} to {last} {start:%Y}"
-    return f"{first} {start:%Y} to {last} {end:%Y}"
+# -- Widths and long credits --------------------------------------------------------
 
 
 def with_width(chart: alt.VConcatChart, width: int) -> alt.VConcatChart:

@@ -9,13 +9,12 @@ takes `text/html`).
 
 from __future__ import annotations
 
-import html
 import re
 
 import pandas as pd
 
 from chinaev.data.package import Package, split_inputs
-from chinaev.report import prose
+from chinaev.report import escape, prose
 from chinaev.report.chapter import table
 from chinaev.report.pagetable import breakable
 from chinaev.report.references import anchor, brief_name, name_sources, short_label
@@ -217,7 +216,7 @@ def _iso(value) -> str:
 
 
 def _html_cell(value: str) -> str:
-    return html.escape(str(value), quote=False)
+    return escape.html(value)
 
 
 def html_frame(frame: pd.DataFrame, references_page: str = "references.html") -> pd.DataFrame:
@@ -295,7 +294,7 @@ _PLACEHOLDER = re.compile(rf'(<table id="{TABLE_ID}"[^>]*>)\s*<tbody>(.*?)</tbod
 def _placeholder_with_header(table_html: str, columns: list[str]) -> str:
     """Give itables' placeholder table a header row, as every table needs one for
     assistive technology (WCAG 1.3.1); the loading message spans the columns."""
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in columns)
+    head = "".join(f'<th scope="col">{escape.html(c)}</th>' for c in columns)
 
     def with_header(match: re.Match) -> str:
         body = match.group(2).replace("<td ", f'<td colspan="{len(columns)}" ', 1)

@@ -1,4 +1,4 @@
-"""Number formatting for prose: one place decides how every number reads.
+"""Prose from data: one place decides how every number, date, period and list reads.
 
 Conventions: thousands separators; millions and billions written out from one
 million up; percentages with one decimal unless whole; changes signed with a true
@@ -8,7 +8,9 @@ minus sign; hedged or derived-approximate values prefixed ('about', 'nearly').
 from __future__ import annotations
 
 import math
-import re
+from dataclasses import dataclass
+
+import pandas as pd
 
 MINUS = "\u2212"
 HEDGE_WORDS = {
@@ -114,48 +116,92 @@ def derived(row, digits: int = 3) -> str:
     return f"about {shown}" if row["approximate"] else shown
 
 
-# -- text from the data inside markup ------------------------------------------------
-# Titles, quotes, notes and names come from the data package and may hold any
-# character. Wherever they go into markup (MyST for prose, tables and the sources
-# list; a Vega expression for charts) they are escaped here, so that the reader sees
-# them exactly as written and nothing in them can act as markup or script.
+# -- words, dates, periods and lists --------------------------------------------------
 
-# Characters that start inline MyST/CommonMark markup: raw HTML and autolinks (<),
-# code (`), emphasis (* _), links and images ([ ]), roles and substitutions ({ }),
-# table cells (|), and the escape itself. "$" is left alone: the book does not enable
-# dollarmath (_config.yml), so prices stay as written; tests/test_inert.py checks that.
-_MYST_SPECIAL = set("\\`*_[]<>{}|")
-# "&" only where it would start a character reference (&lt; &#60;): a plain
-# "Transport & Environment" stays as it is.
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+SMALL_NUMBERS = (
+    "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+)  # fmt: skip
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
-def myst(value) -> str:
-    """`value` as inline MyST text that renders exactly as written: markup characters
-    backslash-escaped, line breaks and runs of spaces turned into one space (a line
-    break could start a heading, list or directive)."""
-    flat = " ".join(str(value).split())
-    escaped = "".join(f"\\{char}" if char in _MYST_SPECIAL else char for char in flat)
-    return _ENTITY.sub(r"\\&", escaped)
+def words(n: int) -> str:
+    """A small count in words ('no', 'one' ... 'ten'), larger ones in digits."""
+    return SMALL_NUMBERS[n] if 0 <= n < len(SMALL_NUMBERS) else number(n)
 
 
-# A citation as the chapters write it: [[3]](#exports-src-...) or [[C1]](#...-register-1).
-_ESCAPED_CITATION = re.compile(r"\\\[\\\[(C?\d+)\\\]\\\]\(#([a-z0-9-]+)\)")
+def plural(n: int, noun: str, nouns: str | None = None) -> str:
+    """'one plant', 'three plants', 'no plants' (`nouns` for an irregular plural)."""
+    return f"{words(n)} {noun if n == 1 else (nouns or noun + 's')}"
 
 
-def myst_with_citations(value) -> str:
-    """`value` as `myst` gives it, except that the book's own citation links stay links.
+def listing(items, conjunction: str = "and", empty: str = "none") -> str:
+    """'A', 'A and B', 'A, B and C' in the order given, without repeats."""
+    items = [str(item) for item in dict.fromkeys(items)]
+    if not items:
+        return empty
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
-    Table cells mix data text (escaped, so markup in the data stays text) with the
-    bracketed citations a chapter generates. Only that exact shape is kept: a link
-    with any other text, or to anywhere but an anchor on the page, stays as written.
-    """
-    return _ESCAPED_CITATION.sub(r"[[\1]](#\2)", myst(value))
+
+def date(value, precision: str = "day") -> str:
+    """A date to the precision the data give: '20 January 2025' (day), 'January 2025'
+    (month), '2025' (year), 'on or after 20 January 2025' (not_before); '' if missing.
+    Portable: no platform-specific strftime flags."""
+    if value is None or pd.isna(value):
+        return ""
+    stamp = pd.Timestamp(value)
+    day = f"{stamp.day} {MONTHS[stamp.month - 1]} {stamp.year}"
+    return {
+        "day": day,
+        "month": f"{MONTHS[stamp.month - 1]} {stamp.year}",
+        "year": f"{stamp.year}",
+        "not_before": f"on or after {day}",
+    }.get(precision, f"{stamp.year}")
 
 
-def vega_string(value) -> str:
-    """`value` as a single-quoted string literal in a Vega expression."""
-    text = str(value)
-    for char, code in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r")):
-        text = text.replace(char, code)
-    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + "'"
+def period(start, end) -> str:
+    """A period as prose: 'May 2025', 'January to May 2025', '2024', '2015 to 2024',
+    'May 2024 to April 2025'; empty when the period is unknown."""
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return ""
+    start, end = pd.Timestamp(start), pd.Timestamp(end)
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31):
+        return f"{start.year}" if start.year == end.year else f"{start.year} to {end.year}"
+    first, last = MONTHS[start.month - 1], MONTHS[end.month - 1]
+    if start.year == end.year:
+        if start.month == end.month:
+            return f"{first} {start.year}"
+        return f"{first} to {last} {start.year}"
+    return f"{first} {start.year} to {last} {end.year}"
+
+
+def months(start, end) -> str:
+    """The months of a period without the year: 'May', 'January to May'."""
+    return period(start, end).rsplit(" ", 1)[0]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the package does not hold as of its date. It is falsy, so chapters write
+    `value or unknown`, and it formats itself as prose: '(not known as of 2025-06-30)'."""
+
+    as_of: str
+    phrase: str = "known as of"
+
+    def __str__(self) -> str:
+        return f"(not {self.phrase} {self.as_of})"
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+    def __bool__(self) -> bool:
+        return False
+
+
+def not_published(as_of: str) -> Unknown:
+    """The placeholder for a number whose source came out after `as_of`."""
+    return Unknown(as_of, "published by")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from chinaev.report import prose
+from chinaev.report import escape as escape_
 
 NOT_AVAILABLE = "not available"
 KINDS = {"news-article": "News article", "dataset": "Dataset"}
@@ -27,8 +27,8 @@ def anchor(source_id: str) -> str:
 
 def escape(value) -> str:
     """Data text made safe for Markdown: no stray emphasis, links, roles or HTML
-    (prose.myst, with missing values as empty text)."""
-    return prose.myst(_text(value))
+    (escape.myst, with missing values as empty text)."""
+    return escape_.myst(_text(value))
 
 
 def _text(value) -> str:
@@ -200,3 +200,28 @@ def name_sources(text: str, sources: pd.DataFrame) -> str:
     if "paragraph" in text:  # locators in running text: 'paragraphs p3 and p10'
         text = re.sub(r"\bp([1-9]\d*)\b", r"\1", text)
     return text
+
+
+def source_credit(package, source_id: str) -> str:
+    """A reader-facing name for a source, for chart credits and tables: the publisher
+    and date when the publisher is known, otherwise the title and date; never the
+    package's internal id. A source not (yet) in the package reads as not published."""
+    sources = package.tables["sources"]
+    if source_id not in set(sources["source_id"]):
+        return "a source not published by the chosen date"
+    source = package.source(source_id)
+    when = source["published_date"]
+    if pd.isna(when):
+        dated = "undated"
+    elif source["date_precision"] in ("year", "not_before"):
+        dated = f"{when:%Y}"
+    else:
+        dated = f"{when:%B %Y}"
+    title = str(source["title"])
+    if source["kind"] == "dataset":
+        return f"{source['publisher']}, {title}"
+    if source["publisher"]:
+        return f"{source['publisher']} ({dated})"
+    if title.startswith("("):  # an editors' description, not a real title
+        return f"an unnamed publisher ({dated})"
+    return f"“{title}” ({dated})"
