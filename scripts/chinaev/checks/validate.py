@@ -31,7 +31,14 @@ from chinaev.data.package import (
     table_problems,
 )
 from chinaev.data.problems import Problem, UserError
-from chinaev.data.sourcetext import audit_keys, normalise, paragraph_number, paragraphs, sha256_of
+from chinaev.data.sourcetext import (
+    audit_keys,
+    body,
+    normalise,
+    paragraph_number,
+    paragraphs,
+    sha256_of,
+)
 
 MAX_QUOTE = 300
 # Bounds implied by each qualifier, as (lower factor, upper factor); None is unbounded.
@@ -323,33 +330,34 @@ def cell_problems(descriptor: dict, tables) -> Iterator[Problem]:
 
 
 def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
-    """Texts of the news sources by source_id; a missing folder skips the quote checks."""
+    """Texts of the sources (all but datasets) by source_id, looked up in the seeds folder
+    and then in the pack of reports; with neither folder the quote checks are skipped."""
     texts: dict[str, str] = {}
-    news = [
-        (line, row)
-        for line, row in enumerate(tables.get("sources", []), start=2)
-        if row.get("kind") == "news-article"
-    ]
+    folders = [folder for folder in paths.text_dirs(seeds) if folder.is_dir()]
     if not seeds.is_dir():
         message = (
             f"source texts not found at {seeds}: quote, locator and audit checks "
-            "skipped (set CHINAEV_SEEDS or --seeds)"
+            "skipped (set CHINAEV_SEEDS or --seeds, CHINAEV_SOURCES)"
         )
         if os.environ.get("CI") == "true":
             result.problems.append(Problem("sources", None, None, message))
         else:
             result.notes.append(message)
         return texts
-    for line, row in news:
+    for line, row in enumerate(tables.get("sources", []), start=2):
+        if row.get("kind") == "dataset":
+            continue
         try:
-            file = paths.inside(seeds, row.get("file", ""), what="source file")
+            candidates = [paths.inside(f, row.get("file", ""), what="source file") for f in folders]
         except UserError as error:
             result.problems.append(Problem("sources", line, "file", str(error)))
             continue
-        if not file.is_file():
+        file = next((c for c in candidates if c.is_file()), None)
+        if file is None:
+            where = " or ".join(str(f) for f in folders)
             result.problems.append(
                 Problem(
-                    "sources", line, "file", f"source file {row.get('file')!r} not found in {seeds}"
+                    "sources", line, "file", f"source file {row.get('file')!r} not found in {where}"
                 )
             )
             continue
@@ -359,7 +367,7 @@ def _source_texts(tables, seeds: Path, result: Validation) -> dict[str, str]:
                     "sources", line, "sha256", f"{file.name} does not match the recorded sha256"
                 )
             )
-        texts[row["source_id"]] = file.read_text(encoding="utf-8")
+        texts[row["source_id"]] = body(file.read_text(encoding="utf-8"))
     return texts
 
 

@@ -20,6 +20,17 @@ def seeds_dir() -> Path:
     return Path(os.environ.get("CHINAEV_SEEDS", ROOT.parent / "shared" / "seeds"))
 
 
+def sources_dir() -> Path:
+    """Folder holding the pack of dated public reports (CHINAEV_SOURCES, default
+    ../shared/sources). A source's text is looked up in the seeds folder, then here."""
+    return Path(os.environ.get("CHINAEV_SOURCES", ROOT.parent / "shared" / "sources"))
+
+
+def text_dirs(seeds: Path | None = None) -> list[Path]:
+    """The folders searched for source texts, in order: the seeds, then the pack."""
+    return [seeds or seeds_dir(), sources_dir()]
+
+
 def inside(base: Path | str, relative, *, what: str) -> Path:
     """`base / relative` for a path taken from the data, refusing any way out of `base`.
 

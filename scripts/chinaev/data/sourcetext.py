@@ -51,6 +51,19 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text.replace("\u00a0", " ")).strip()
 
 
+# A pack text (../shared/sources) opens with a header of `name: value` lines ended by a
+# line `---`; its paragraphs are counted from the text after it.
+_HEADER_END = "\n---\n"
+
+
+def body(text: str) -> str:
+    """The text of a source without the pack's header, if it has one."""
+    text = text.replace("\r\n", "\n")
+    if text.startswith("url:") and _HEADER_END in text:
+        return text.split(_HEADER_END, 1)[1]
+    return text
+
+
 def paragraphs(text: str) -> list[str]:
     """Non-empty blank-line-separated blocks, in order."""
     return [block for block in _BLANK_LINE.split(text.replace("\r\n", "\n")) if block.strip()]
