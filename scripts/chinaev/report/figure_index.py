@@ -9,7 +9,9 @@ takes `text/html`).
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pandas as pd
 
@@ -357,7 +359,6 @@ class FigureIndex:
 def chapter_titles(book_dir, names: list[str]) -> dict[str, str]:
     """Each chapter's title, read from the first '# ' heading of its notebook."""
     import json
-    from pathlib import Path
 
     titles = {}
     for name in names:
@@ -373,3 +374,26 @@ def chapter_titles(book_dir, names: list[str]) -> dict[str, str]:
                 titles[name] = match.group(1).strip()
                 break
     return titles
+
+
+def book_folder() -> Path:
+    """The folder of the notebook being run: `chinaev run` names its source file; nbval
+    and plain papermill run it from its own folder."""
+    source = os.environ.get("CHINAEV_CHAPTER_SOURCE") or "figure-index.ipynb"
+    return Path(source).absolute().parent
+
+
+def summary(chapter, chapters: list[str], all_sources: pd.DataFrame) -> pd.DataFrame:
+    """The figure-index page: the index of `chapter`'s package, with chapter titles read
+    from the notebooks `chapters` beside this one, and the counts its prose gives glued.
+    `all_sources` (the package not cut to a date) names sources that notes mention."""
+    package = chapter.package
+    titles = chapter_titles(book_folder(), chapters)
+    index = index_frame(package, titles, all_sources=all_sources)
+    chapter.text("n_rows", len(index))
+    chapter.text("n_reported", int((index["kind"] == "reported").sum()))
+    chapter.text("n_derived", int((index["kind"] == "derived").sum()))
+    chapter.text("n_index_sources", len({i for ids in index["source_ids"] for i in ids}))
+    note = f" as it stood on {prose.date(package.as_of)}" if package.as_of else ""
+    chapter.text("as_of_note", note)
+    return index
