@@ -111,6 +111,11 @@ class Chapter:
         self._once(key, Markdown(built))
         return built
 
+    def show(self, built) -> Markdown:
+        """Markdown for a cell's output: MyST the library built (a bibliography, a
+        list), or a plain string, which is escaped."""
+        return Markdown(escape.myst(built) if not isinstance(built, escape.MyST) else built)
+
     def event(self, key: str, event_id: str, precision: str | None = None) -> str:
         """Glue an event's date as prose, to the precision the package records (or a
         coarser one), or the placeholder when the event is not in the package yet."""

@@ -137,6 +137,20 @@ def plural(n: int, noun: str, nouns: str | None = None) -> str:
     return f"{words(n)} {noun if n == 1 else (nouns or noun + 's')}"
 
 
+def counted(n: int, noun: str) -> str:
+    """'5 news articles', '1 dataset': a count in digits with its noun."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def share_of(part, whole) -> str:
+    """'3 of 5', 'all 5' or 'none of 5': how many rows of a table (or items of a list)
+    `part` holds against `whole`."""
+    n, total = len(part), len(whole)
+    if n == total and total:
+        return f"all {total}"
+    return f"none of {total}" if n == 0 else f"{n} of {total}"
+
+
 def listing(items, conjunction: str = "and", empty: str = "none") -> str:
     """'A', 'A and B', 'A, B and C' in the order given, without repeats."""
     items = [str(item) for item in dict.fromkeys(items)]

@@ -164,12 +164,13 @@ def sort_key(row: Mapping) -> str:
     return re.sub(r"^[^0-9A-Za-z]+", "", lead).casefold()
 
 
-def bibliography(sources: pd.DataFrame) -> str:
-    """Every source as an entry, in alphabetical order, as one MyST Markdown string."""
+def bibliography(sources: pd.DataFrame) -> escape_.MyST:
+    """Every source as an entry, in alphabetical order, as one MyST Markdown string
+    (each entry escapes what it takes from the row)."""
     rows = sorted((row for _, row in sources.iterrows()), key=sort_key)
     if not rows:
-        return "No sources are in the data package as of this date."
-    return "\n\n".join(entry(row) for row in rows)
+        return escape_.MyST("No sources are in the data package as of this date.")
+    return escape_.MyST("\n\n".join(entry(row) for row in rows))
 
 
 def brief_name(row: Mapping) -> str:
