@@ -166,7 +166,7 @@ def world_share(chapter: Chapter, s: Series) -> None:
 def shown(chapter: Chapter, record_id: str) -> escape.MyST:
     """A record's value as the prose shows it, with its citation; or 'not yet published'."""
     if not chapter.has(record_id):
-        return escape.md("{v}", v=f"(not published by {chapter.package.as_of})")
+        return escape.md("{v}", v=prose.not_published(chapter.package.as_of))
     record = chapter.package.record(record_id)
     is_figure = isinstance(record.get("figure_id"), str)
     value = prose.figure(record) if is_figure else prose.derived(record)

@@ -74,11 +74,11 @@ class Series:
 
     @property
     def not_yet(self) -> str:
-        return f"(not published by {self.chapter.package.as_of})"
+        return str(prose.not_published(self.chapter.package.as_of))
 
     @property
     def not_known(self) -> str:
-        return f"(not known as of {self.chapter.package.as_of})"
+        return str(self.chapter.unknown)
 
     @property
     def year(self) -> str:
