@@ -201,6 +201,7 @@ def _trends(s: Series) -> None:
     Stable keys, so the book's overview can quote them too."""
     china, latest, text, unknown = s.china, s.latest, s.chapter.text, s.not_known
     text("iea_latest_year", str(latest) if latest else unknown)
+    text("iea_base_year", str(BASE))
     text("charging_latest_year", str(s.charging_latest) if s.charging_latest else unknown)
     phev_now, phev_then = (
         ratio(total(china, y, ["PHEV"]), total(china, y)) for y in (latest, BASE)
