@@ -7,8 +7,9 @@ import math
 import pytest
 from helpers import DATAPACKAGE, copy_package, edit_row, read_csv, write_csv
 
+from chinaev.data import factcheck
 from chinaev.data.package import load
-from chinaev.report import factcheck
+from chinaev.report import factcheck as in_words
 
 
 def verdicts(package_dir) -> dict[str, str]:
@@ -70,7 +71,7 @@ def test_intervals_carry_through_ratios():
 
 # -- the real package -----------------------------------------------------------------------
 def test_every_comparison_gets_a_verdict_from_the_fixed_list():
-    results = factcheck.check(load(DATAPACKAGE))
+    results = in_words.explained(load(DATAPACKAGE))
     assert len(results) == len(read_csv(DATAPACKAGE / "data" / "comparisons.csv"))
     assert set(results["verdict"]) <= set(factcheck.VERDICTS)
     assert sum(factcheck.counts(results).values()) == len(results)
@@ -183,7 +184,7 @@ def test_qualifier_bounds_enter_the_verdict(tmp_path):
 
 
 def test_before_the_iea_edition_nothing_is_checkable():
-    results = factcheck.check(load(DATAPACKAGE, as_of="2021-12-31"))
+    results = in_words.explained(load(DATAPACKAGE, as_of="2021-12-31"))
     assert len(results) > 0
     assert set(results["verdict"]) == {"not checkable"}
     assert results["explanation"].str.contains("not been published").all()
