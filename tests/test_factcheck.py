@@ -7,8 +7,9 @@ import math
 import pytest
 from helpers import DATAPACKAGE, copy_package, edit_row, read_csv, write_csv
 
+from chinaev.data import factcheck
 from chinaev.data.package import load
-from chinaev.report import factcheck
+from chinaev.report import factcheck as in_words
 
 
 def verdicts(package_dir) -> dict[str, str]:
@@ -70,7 +71,7 @@ def test_intervals_carry_through_ratios():
 
 # -- the real package -----------------------------------------------------------------------
 def test_every_comparison_gets_a_verdict_from_the_fixed_list():
-    results = factcheck.check(load(DATAPACKAGE))
+    results = in_words.explained(load(DATAPACKAGE))
     assert len(results) == len(read_csv(DATAPACKAGE / "data" / "comparisons.csv"))
     assert set(results["verdict"]) <= set(factcheck.VERDICTS)
     assert sum(factcheck.counts(results).values()) == len(results)
@@ -183,7 +184,7 @@ def test_qualifier_bounds_enter_the_verdict(tmp_path):
 
 
 def test_before_the_iea_edition_nothing_is_checkable():
-    results = factcheck.check(load(DATAPACKAGE, as_of="2021-12-31"))
+    results = in_words.explained(load(DATAPACKAGE, as_of="2021-12-31"))
     assert len(results) > 0
     assert set(results["verdict"]) == {"not checkable"}
     assert results["explanation"].str.contains("not been published").all()
@@ -228,3 +229,40 @@ def test_unknown_modes_and_mismatched_units_are_reported(tmp_path):
     problems = {(p.row, p.field) for p in factcheck.check_rows(tables(package))}
     assert (line, "mode") in problems  # the USA has no truck share rows
     assert (line, "unit") in problems
+
+
+# -- the chapter's text -----------------------------------------------------------------------
+def test_claims_notes_and_source_names_reach_the_chapter_escaped(tmp_path, monkeypatch):
+    """Markup planted in the claims, the editors' notes and the sources' names reaches the
+    fact-check chapter's glued markdown and tables only escaped."""
+    from IPython.display import Markdown
+
+    from chinaev.report import escape
+    from chinaev.report.chapter import Chapter
+    from chinaev.report.pages import fact_check
+
+    hostile = "<script>x</script> **b** [l](https://example.org) {sub}`x` |"
+    package = copy_package(tmp_path)
+    for row in read_csv(package / "data" / "comparisons.csv"):
+        note = {"difference_note": f"{hostile} note"}
+        edit_row(package, "comparisons", "comparison_id", row["comparison_id"], **note)
+        claim = {"claim": f"{hostile} {row['comparison_id']}"}
+        edit_row(package, "comparisons", "comparison_id", row["comparison_id"], **claim)
+    for row in read_csv(package / "data" / "sources.csv"):
+        field = "publisher" if row["publisher"] else "title"
+        edit_row(package, "sources", "source_id", row["source_id"], **{field: hostile})
+    monkeypatch.chdir(tmp_path)  # no chapter file: citations are numbered as they come
+    chapter = Chapter.open("fact-check", str(package / "datapackage.json"))
+    glued: dict[str, object] = {}
+    monkeypatch.setattr(chapter, "_once", lambda key, value: glued.setdefault(key, value))
+    results = fact_check.results(chapter)
+    fact_check.findings(chapter, results, "china_vehicle_production_2020")
+    fact_check.method(chapter, results)
+    tables = [fact_check.side_by_side(chapter, results)]
+    fact_check.on_one_scale(chapter, results)
+    fact_check.claim_by_claim(chapter, results)
+    tables += [fact_check.verdicts(chapter, results), fact_check.not_compared(chapter, results)]
+    shown = [v.data for v in [*glued.values(), *tables] if isinstance(v, Markdown)]
+    assert any(escape.myst(hostile) in text for text in shown)  # the planted text is there
+    for text in shown:
+        assert hostile not in text and "<script>" not in text

@@ -670,7 +670,7 @@ def check_derived(folder, tables, texts) -> Iterator[Problem]:
 
 def check_comparisons(folder, tables, texts) -> Iterator[Problem]:
     """What frictionless cannot check in the comparisons (see factcheck.check_rows)."""
-    from chinaev.report.factcheck import check_rows
+    from chinaev.data.factcheck import check_rows
 
     yield from check_rows(tables)
 
