@@ -29,9 +29,12 @@ from collections import Counter
 from pathlib import Path
 
 from chinaev.data.iea_changes import Changes, ImportReport, compare, layout_notes, notes
-from chinaev.data.iea_names import UNITS, edition_label
+from chinaev.data.iea_names import UNITS, edition_label, normalise_unit
 from chinaev.data.iea_read import Resolver, read_bytes, read_raw, tidy
 from chinaev.data.iea_write import derived_problems, planned_writes, read_old, write_all
+
+# book/methods.ipynb shows how units are normalised as iea.normalise_unit: kept here.
+__all__ = ["import_iea", "normalise_unit"]
 
 
 def _package_dir(datapackage: Path) -> Path:
