@@ -51,6 +51,7 @@ def country_fields(descriptor: dict) -> Iterator[tuple[str, str, str]]:
                 yield resource["name"], spec["name"], spec[FIELD_PROPERTY]
 
 
+@functools.lru_cache(maxsize=1024)  # the IEA table repeats a few dozen codes 10,000 times
 def code_problem(code: str, kind: str) -> str | None:
     """Why `code` cannot stand in a country column of `kind`, or None."""
     if code in iso_codes():
@@ -70,10 +71,8 @@ def check_countries(folder, tables, texts) -> Iterator[Problem]:
             message = f"its schema says {FIELD_PROPERTY} {kind!r}, none of {', '.join(KINDS)}"
             yield Problem(resource, None, name, message)
             continue
-        seen: dict[str, str | None] = {}  # the IEA table repeats a few codes 10,000 times
         for line, row in enumerate(tables.get(resource, []), start=2):
             code = row.get(name) or ""
-            if code and code not in seen:
-                seen[code] = code_problem(code, kind)
-            if code and seen[code]:
-                yield Problem(resource, line, name, seen[code])
+            message = code_problem(code, kind) if code else None
+            if message:
+                yield Problem(resource, line, name, message)

@@ -25,6 +25,7 @@ def count_records(path: Path) -> int:
 
 
 def fast_path_possible(resource: dict, path: Path, names: list[str]) -> bool:
+    """Whether the file is a plain UTF-8 CSV whose header is exactly the schema's names."""
     if set(resource) & {"dialect", "stats", "hash", "bytes", "compression", "innerpath"}:
         return False
     if str(resource.get("encoding", "utf-8")).lower() not in ("utf-8", "utf8"):
