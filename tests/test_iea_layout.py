@@ -13,7 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DATAPACKAGE
+from helpers import DATAPACKAGE, read_csv
+from test_iea import write_csv
 
 from chinaev import cli
 from chinaev.data.iea import import_iea
@@ -40,16 +41,7 @@ REAL_2025 = DATAPACKAGE.parents[1] / "shared" / "data" / "iea-gevo-2025" / "EVDa
 
 
 def write(path: Path, rows, header=HEADER_2025) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return write_csv(path, rows, header)
 
 
 def note(report, *words: str) -> str:
@@ -61,7 +53,7 @@ def note(report, *words: str) -> str:
 def test_region_country_is_read_as_region(tmp_path):
     report = import_iea(write(tmp_path / "EVDataExplorer2025.csv", ROWS), tmp_path)
     assert report.problems == [] and report.rows_written == len(ROWS)
-    table = read(tmp_path / "data" / "iea.csv")
+    table = read_csv(tmp_path / "data" / "iea.csv")
     assert {row["region"] for row in table} == {"World", "China", "EU27"}
     assert {row["region_iso3"] for row in table if row["region"] == "China"} == {"CHN"}
     note(report, "'region_country' read as 'region'")
@@ -82,7 +74,8 @@ def test_region_beside_region_country_is_read_and_the_other_dropped(tmp_path):
     report = import_iea(write(tmp_path / "IEA_2025.csv", rows, header), tmp_path)
     assert report.problems == []
     assert report.extra_columns == ["region_country", "Aggregate group"]
-    assert "Somewhere else" not in {row["region"] for row in read(tmp_path / "data" / "iea.csv")}
+    regions = {row["region"] for row in read_csv(tmp_path / "data" / "iea.csv")}
+    assert "Somewhere else" not in regions
 
 
 def test_an_exact_duplicate_row_is_kept_once_and_said(tmp_path):
@@ -92,7 +85,7 @@ def test_an_exact_duplicate_row_is_kept_once_and_said(tmp_path):
     assert report.rows_read == len(rows) and report.rows_written == len(ROWS)
     said = note(report, "2 row(s)", "repeat an earlier row exactly")
     assert "line 6 (= line 3)" in said and "line 7 (= line 4)" in said
-    assert len(read(tmp_path / "data" / "iea.csv")) == len(ROWS)
+    assert len(read_csv(tmp_path / "data" / "iea.csv")) == len(ROWS)
 
 
 def test_a_duplicate_in_another_spelling_of_the_same_value_is_kept_once(tmp_path):
@@ -164,14 +157,14 @@ def test_the_real_2025_download_imports_with_no_hand_edit(real_2025):
     assert report.rows_written == records - 12  # 12 rows repeated exactly
     note(report, "12 row(s)", "repeat an earlier row exactly")
     note(report, "scenario no longer in the edition: 'APS'")
-    table = read(package / "data" / "iea.csv")
+    table = read_csv(package / "data" / "iea.csv")
     assert {row["edition"] for row in table} == {"GEVO-2025"}
     assert {row["scenario"] for row in table} == {"historical", "STEPS"}
 
 
 def test_every_region_of_2025_that_is_no_group_is_a_country(real_2025):
     _, package = real_2025
-    table = read(package / "data" / "iea.csv")
+    table = read_csv(package / "data" / "iea.csv")
     aggregates = {row["region"] for row in table if row["region_kind"] == "aggregate"}
     assert aggregates == {
         "World",
