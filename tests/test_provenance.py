@@ -8,7 +8,7 @@ import re
 import pytest
 from helpers import DATAPACKAGE, ROOT, read_csv, seeds_dir
 
-from chinaev.checks.validate import frictionless_problems
+from chinaev.checks.schema import frictionless_problems
 from chinaev.data.derive import recompute
 from chinaev.data.numbers import close, parse_as_written
 from chinaev.data.sourcetext import audit_keys, normalise, paragraphs, sha256_of
