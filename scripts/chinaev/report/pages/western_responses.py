@@ -213,6 +213,7 @@ def tariffs(chapter: Chapter) -> Markdown:
     us_cars = "electric vehicles from China" if chapter.has(US_EXTRA) else _missing(chapter)
     eu_cars = "battery-electric cars only" if link(EU) else _missing(chapter)
     us_whole = f"at least {chapter.fig(US_EXTRA)}, the extra duty alone"
+    us_whole = us_whole if chapter.has(US_EXTRA) else _missing(chapter)
     eu_force = (
         f"{on('date_eu_provisional')}, provisionally; {on('date_eu_definitive')}, definitively"
     )
