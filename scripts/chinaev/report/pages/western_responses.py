@@ -341,5 +341,4 @@ def register(chapter: Chapter) -> Markdown:
         )
     empty = "No register entry applies to sources published by {day}."
     entries = entries or [escape.md(empty, day=chapter.package.as_of)]
-    # Every value above went through escape.md; Markdown only displays the result.
-    return Markdown("\n\n".join(entries))
+    return chapter.show(escape.join(entries, "\n\n"))
