@@ -21,15 +21,11 @@ from synthetic import edit_figure
 from chinaev import cli
 from chinaev.data.derive import stale_rows
 from chinaev.data.problems import UserError
-from chinaev.pipeline import run
-from chinaev.pipeline.run import (
-    BOOK_DIR_ENV,
-    ChapterFailed,
-    chapter_fingerprint,
-    coerce_parameter,
-    notebook_datapackage_path,
-    run_chapters,
-)
+from chinaev.pipeline import fingerprint
+from chinaev.pipeline.chapters import BOOK_DIR_ENV
+from chinaev.pipeline.fingerprint import chapter_fingerprint
+from chinaev.pipeline.parameters import coerce_parameter, notebook_datapackage_path
+from chinaev.pipeline.run import ChapterFailed, run_chapters
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
@@ -128,8 +124,8 @@ def frozen_code(tmp_path, monkeypatch) -> Path:
     copy = tmp_path / "chinaev-code"
     # Files shipped with the code (the map's geometry) are fingerprinted too (the worker
     # process that executes a chapter fingerprints the real folder, so the copy must match).
-    shutil.copytree(run.CODE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(run, "CODE_DIR", copy)
+    shutil.copytree(fingerprint.CODE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "CODE_DIR", copy)
     return copy
 
 
