@@ -216,9 +216,9 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     book, descriptor = make_project(tmp_path / "project", "cites", ("other", "cites"))
     run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book, jobs=1)
     other = nbformat.read(book / "other.ipynb", as_version=4)
-    read = other.metadata.chinaev.data.reads
+    read = other.metadata.chinaev.reads
     assert read["records"] == ["china_vehicle_exports_2025_05"]
-    assert read["iea"][0]["region"] == "China" and "chapter" in read["modules"]
+    assert read["iea"][0]["region"] == "China" and "report/chapter.py" in read["modules"]
     # `other` now reads a different figure: its record changes on its next run.
     edited = nbformat.read(book / "other.ipynb", as_version=4)
     for cell in edited.cells:  # its parameter and the prose that cites it
@@ -237,11 +237,11 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
     # The edit made derived figures stale: they are re-derived first (see below).
     assert lines[0].startswith("derived.csv: "), lines
-    lines = lines[1:]
-    assert lines[0].startswith("other: skipped, nothing it reads changed"), lines
+    lines = lines[1:]  # then one line per chapter, in the order asked for
     assert re.match(
-        r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[1]
+        r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[0]
     ), lines
+    assert lines[1].startswith("other: skipped, nothing it reads changed"), lines
     assert "551,001" in (book / "cites.ipynb").read_text(encoding="utf-8")
 
     # An edit to a module the chapters never import (the CLI) re-runs nothing.

@@ -3,10 +3,11 @@
 A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
 slice it selects, every whole table it touches and the chinaev modules its kernel
 imported. `chinaev run` stores that record in the executed notebook
-(`metadata.chinaev.data.reads`), and three things are made from it:
+(`metadata.chinaev.reads`), and three things are made from it:
 
-- the fingerprint that decides whether a chapter must run again (run.py): only the
-  rows a chapter read, so editing one figure re-runs only the chapters that cite it;
+- the fingerprint that decides whether a chapter must run again
+  (pipeline/fingerprint.py): only the rows a chapter read, so editing one figure
+  re-runs only the chapters that cite it;
 - the CSV of exactly those rows that each chapter page offers for download (build.py);
 - the list of records whose source cards the HTML shows on hover.
 

@@ -7,7 +7,7 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   of the data package shows its source card on hover and keyboard focus
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
-  rows it read (its `metadata.chinaev.data.reads`), written into `data/` of the HTML,
+  rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
   beside a zip of the whole data package and the PDF.
 
 It also turns two easy mistakes into build warnings, which `-W` makes errors:
