@@ -9,8 +9,11 @@ hidden set-up cell, then a `parameters` cell with `datapackage` and `as_of`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -435,3 +438,31 @@ def test_datapackage_path_is_relative_only_inside_the_project(tmp_path):
     elsewhere = tmp_path / "other" / "datapackage.json"
     assert notebook_datapackage_path(elsewhere, project / "book", project) == elsewhere.as_posix()
     assert notebook_datapackage_path(descriptor, tmp_path / "out", project) == descriptor.as_posix()
+
+
+def test_a_run_with_nothing_to_do_imports_no_heavy_library(tmp_path):
+    """With every chapter's stored fingerprint current, `chinaev run` compares digests
+    with the standard library only: no pandas, nbformat, papermill or jupyter_client."""
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    path = book / "figure.ipynb"
+    parameters = {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
+    parts = fingerprint.fingerprint_parts(path, descriptor, parameters)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata["chinaev"] = {"fingerprint": fingerprint.digest(parts), "parts": parts}
+    nbformat.write(notebook, path)
+    heavy = ("pandas", "nbformat", "papermill", "jupyter_client", "frictionless")
+    script = (
+        "import json, sys\n"
+        "from chinaev import cli\n"
+        "code = cli.main(sys.argv[1:])\n"
+        f"print(json.dumps([name for name in {heavy!r} if name in sys.modules]))\n"
+        "sys.exit(code)\n"
+    )
+    command = [sys.executable, "-c", script, "run", "--book-dir", str(book)]
+    command += ["--datapackage", str(descriptor)]
+    # The first run may validate the package (its check is then remembered).
+    subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    skipped, imported = done.stdout.splitlines()
+    assert skipped == "figure: skipped, nothing it reads changed -> project/book/figure.ipynb"
+    assert json.loads(imported) == []
