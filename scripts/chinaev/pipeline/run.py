@@ -17,6 +17,7 @@ re-derived or executed.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -43,9 +44,13 @@ from chinaev.pipeline.parameters import (
 # Imported from here by the CLI and by the figure index chapter (book/figure-index.ipynb).
 __all__ = ["BOOK_DIR_ENV", "CHAPTERS", "ChapterFailed", "available_chapters", "run_chapters"]
 
-CACHE = paths.ROOT / ".chinaev-cache"
-VALID_CACHE = CACHE / "valid-packages"  # packages found valid (stale derived values aside)
-FRESH_CACHE = CACHE / "fresh-packages"  # packages whose derived figures are up to date
+CACHE_ENV = "CHINAEV_CACHE_DIR"  # where package checks are remembered (benchmarks: a cold one)
+
+
+def _cache(kind: str) -> Path:
+    """valid-packages: packages found valid (stale derived values aside);
+    fresh-packages: packages whose derived figures are up to date."""
+    return Path(os.environ.get(CACHE_ENV) or paths.ROOT / ".chinaev-cache") / kind
 
 
 class ChapterFailed(UserError):
@@ -180,11 +185,12 @@ def prepare_package(descriptor: Path, *, validate=True, derive=True, progress=No
     key = fingerprint.package_digest(descriptor)
     if validate:
         check_package(descriptor, key)
-    if (FRESH_CACHE / key).exists():
+    fresh = _cache("fresh-packages") / key
+    if fresh.exists():
         return []
     notices = refresh_derived(descriptor, derive=derive, progress=progress)
     if not notices:
-        _mark(FRESH_CACHE / key)
+        _mark(fresh)
     return notices
 
 
@@ -192,7 +198,7 @@ def check_package(descriptor: Path, key: str | None = None) -> None:
     """Validate the package (all but the checks that need the source texts) or raise
     UserError with every problem. A package found valid is remembered by `key`
     (default: `package_digest`), so unchanged data is checked once."""
-    marker = VALID_CACHE / (key or fingerprint.package_digest(descriptor))
+    marker = _cache("valid-packages") / (key or fingerprint.package_digest(descriptor))
     if marker.exists():
         return
     from chinaev.checks.validate import validate_package
