@@ -182,7 +182,14 @@ def prepare_package(descriptor: Path, *, validate=True, derive=True, progress=No
     writes nothing; then stale derived figures are re-derived (an edited figure must
     not sit beside derived figures computed from its old value).
     """
-    key = fingerprint.package_digest(descriptor)
+    try:
+        key = fingerprint.package_digest(descriptor)
+    except UserError:
+        # A descriptor that cannot be read: the package reader says where and why.
+        from chinaev.data.package import read_descriptor
+
+        read_descriptor(descriptor)
+        raise
     if validate:
         check_package(descriptor, key)
     fresh = _cache("fresh-packages") / key
