@@ -55,7 +55,7 @@ run: setup
 PYTEST_WORKERS ?= auto
 
 BOOK_INPUTS := _config.yml $(wildcard book/_toc.yml book/*.md book/*.ipynb book/_static/*.css) \
-	$(wildcard scripts/chinaev/*.py scripts/chinaev/*/*.py)
+	$(wildcard scripts/chinaev/*.py scripts/chinaev/*/*.py scripts/chinaev/*/*/*.py)
 
 html: setup _build/html/index.html
 
