@@ -12,19 +12,19 @@ from chinaev.report.exhibits.common import (
     BASIS_COLOURS,
     BASIS_NAMES,
     BASIS_ORDER,
-    describe,
+    described,
     placeholder,
+    series_colour,
+    tips,
 )
 
 
 def bars(
     frame: pd.DataFrame,
     *,
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     value_format: str = "~s",
+    **text: str,
 ) -> alt.VConcatChart:
     """Vertical bars, one per category, coloured by whether the value is reported or derived.
 
@@ -32,7 +32,7 @@ def bars(
     as an upper bound ("less than 1 percent") is drawn as a pale, dashed bar up to that
     bound, so it does not read as a measurement of the bound itself."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     if "bound" not in frame:
         frame = frame.assign(bound="")
@@ -54,11 +54,7 @@ def bars(
             stroke=alt.Color("basis_name:N", title=None, scale=basis_scale),
             fillOpacity=alt.condition(upper, alt.value(0.2), alt.value(1.0)),
             strokeDash=alt.condition(upper, alt.value([4, 3]), alt.value([])),
-            tooltip=[
-                alt.Tooltip("category:N", title="Period"),
-                alt.Tooltip("label:N", title="Value"),
-                alt.Tooltip("basis_name:N", title="Basis"),
-            ],
+            tooltip=tips(("category:N", "Period"), ("label:N", "Value"), ("basis_name:N", "Basis")),
         )
     )
     labels = (
@@ -71,28 +67,20 @@ def bars(
             color=alt.value("#222222"),
         )
     )
-    return charts.styled(
-        chart + labels,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=describe(f"Bar chart: {title}", frame),
-    )
+    return described(chart + labels, "Bar chart", frame, **text)
 
 
 def stacked_bars(
     frame: pd.DataFrame,
     *,
+    y_title: str,
     series: str,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
-    y_title: str,
+    **text: str,
 ) -> alt.VConcatChart:
     """Bars split into parts (e.g. NEV and other exports) per category."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     chart = (
         alt.Chart(frame)
@@ -100,16 +88,14 @@ def stacked_bars(
         .encode(
             x=alt.X("category:N", sort=order, title=None),
             y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format="~s"), stack="zero"),
-            color=alt.Color(
-                f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
-            ),
+            color=series_colour(series, series_order),
             order=alt.Order("stack_order:Q"),
-            tooltip=[
-                alt.Tooltip("category:N", title="Period"),
-                alt.Tooltip(f"{series}:N", title="Part"),
-                alt.Tooltip("label:N", title="Value"),
-                alt.Tooltip("basis:N", title="Basis"),
-            ],
+            tooltip=tips(
+                ("category:N", "Period"),
+                (f"{series}:N", "Part"),
+                ("label:N", "Value"),
+                ("basis:N", "Basis"),
+            ),
         )
         .transform_calculate(
             stack_order=" + ".join(
@@ -118,29 +104,21 @@ def stacked_bars(
             )
         )
     )
-    return charts.styled(
-        chart,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=describe(f"Stacked bar chart: {title}", frame, series),
-    )
+    return described(chart, "Stacked bar chart", frame, series, **text)
 
 
 def month_bars(
     frame: pd.DataFrame,
     *,
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     value_format: str = "~s",
+    **text: str,
 ) -> alt.VConcatChart:
     """Bars for single months on a true time axis: months a year apart stand a year
     apart, so a year-on-year and a month-on-month comparison are not drawn as if evenly
     spaced. Colours tell reported from derived values, as in `bars`."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     frame = frame.assign(
         basis_name=frame["basis"].map(BASIS_NAMES),
         month=pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-15"),
@@ -167,11 +145,7 @@ def month_bars(
                 title=None,
                 scale=alt.Scale(domain=[BASIS_NAMES[b] for b in BASIS_ORDER]),
             ),
-            tooltip=[
-                alt.Tooltip("category:N", title="Month"),
-                alt.Tooltip("label:N", title="Value"),
-                alt.Tooltip("basis_name:N", title="Basis"),
-            ],
+            tooltip=tips(("category:N", "Month"), ("label:N", "Value"), ("basis_name:N", "Basis")),
         )
     )
     # Bars one month apart stand close together, so each bar carries its month and value
@@ -189,32 +163,24 @@ def month_bars(
             ),
         )
     )
-    return charts.styled(
-        chart + labels,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=describe(f"Bar chart on a time axis: {title}", frame),
-    )
+    return described(chart + labels, "Bar chart on a time axis", frame, **text)
 
 
 def stacked_hbars(
     frame: pd.DataFrame,
     *,
+    colours: list[str] | None = None,
+    x_title: str,
     series: str,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
-    x_title: str,
-    colours: list[str] | None = None,
     value_format: str = ".0f",
+    **text: str,
 ) -> alt.VConcatChart:
     """Horizontal bars split into parts (e.g. a standard duty and an extra duty), one bar
     per category; each bar is labelled at its end with its parts ("10% + 35.3%"), so the
     chart shows only numbers that are in the data, never a computed total."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     frame = frame.assign(
         stack_order=frame[series].map({name: i for i, name in enumerate(series_order)})
@@ -230,12 +196,12 @@ def stacked_hbars(
             x=alt.X("value:Q", title=x_title, stack="zero", axis=alt.Axis(format=value_format)),
             color=alt.Color(f"{series}:N", title=None, sort=series_order, scale=scale),
             order=alt.Order("stack_order:Q"),
-            tooltip=[
-                alt.Tooltip("category:N", title="Case"),
-                alt.Tooltip(f"{series}:N", title="Part"),
-                alt.Tooltip("label:N", title="Rate"),
-                alt.Tooltip("basis:N", title="From"),
-            ],
+            tooltip=tips(
+                ("category:N", "Case"),
+                (f"{series}:N", "Part"),
+                ("label:N", "Rate"),
+                ("basis:N", "From"),
+            ),
         )
     )
     ends = (
@@ -260,10 +226,6 @@ def stacked_hbars(
             f"{name}: "
             + " plus ".join(f"{r[series]} {r['label']} ({r['basis']})" for _, r in rows.iterrows())
         )
-    return charts.styled(
-        (bars_ + labels).properties(width=charts.WIDTH - 160, height=alt.Step(56)),
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Horizontal stacked bar chart: {title}. " + "; ".join(parts) + ".",
-    )
+    chart = (bars_ + labels).properties(width=charts.WIDTH - 160, height=alt.Step(56))
+    about = f"Horizontal stacked bar chart: {text['title']}. " + "; ".join(parts) + "."
+    return charts.styled(chart, description=about, **text)

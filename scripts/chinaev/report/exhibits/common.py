@@ -4,6 +4,8 @@ the width and source-line adjustments chapters apply to a styled chart."""
 
 from __future__ import annotations
 
+import textwrap
+
 import altair as alt
 import pandas as pd
 
@@ -14,8 +16,25 @@ BASIS_NAMES = {"reported": "reported by the source", "derived": "derived by the 
 BASIS_COLOURS = {"reported": charts.PALETTE[0], "derived": charts.PALETTE[1]}
 
 
-def placeholder(*, title: str, source: str) -> alt.VConcatChart:
-    """What a chart shows when, as of the chosen date, none of its figures existed yet."""
+def series_colour(series: str, series_order: list[str], **options) -> alt.Color:
+    """One colour per series, in the order given, with no legend title."""
+    return alt.Color(
+        f"{series}:N",
+        title=None,
+        sort=series_order,
+        scale=alt.Scale(domain=series_order),
+        **options,
+    )
+
+
+def tips(*fields: tuple[str, str]) -> list[alt.Tooltip]:
+    """Hover text: (field with its type, title shown) pairs, in order."""
+    return [alt.Tooltip(field, title=title) for field, title in fields]
+
+
+def placeholder(*, title: str, source: str, subtitle: str = "") -> alt.VConcatChart:
+    """What a chart shows when, as of the chosen date, none of its figures existed yet
+    (the subtitle, which describes the figures, is left out)."""
     message = "No figures for this chart had been published by the chosen date."
     note = (
         alt.Chart(pd.DataFrame({"message": [message]}))
@@ -34,6 +53,14 @@ def describe(kind: str, frame: pd.DataFrame, series: str | None = None) -> str:
     return f"{kind}. " + "; ".join(parts) + "."
 
 
+def described(chart, kind: str, frame: pd.DataFrame, series: str | None = None, **text: str):
+    """The chart styled with its title, subtitle and source, and described for screen
+    readers as `kind` ('Bar chart') with every value it shows."""
+    return charts.styled(
+        chart, description=describe(f"{kind}: {text['title']}", frame, series), **text
+    )
+
+
 def with_width(chart: alt.VConcatChart, width: int) -> alt.VConcatChart:
     """A styled chart with its plot narrowed to `width` pixels, for charts whose axis
     labels would otherwise push them past the text column (about 670 px in the HTML
@@ -50,13 +77,6 @@ def wrap_source(chart: alt.VConcatChart, max_chars: int = 92) -> alt.VConcatChar
     inner = chart.vconcat[0]
     title = inner.title
     text = title.text if isinstance(title.text, str) else " ".join(title.text)
-    lines_, current = [], ""
-    for word in text.split(" "):
-        if current and len(current) + 1 + len(word) > max_chars:
-            lines_.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    lines_.append(current)
-    title.text = lines_ if len(lines_) > 1 else lines_[0]
+    lines = textwrap.wrap(text, max_chars, break_long_words=False, break_on_hyphens=False)
+    title.text = lines if len(lines) > 1 else (lines[0] if lines else text)
     return chart

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 
 from chinaev.report import charts
-from chinaev.report.exhibits.common import describe, placeholder
+from chinaev.report.exhibits.common import described, placeholder, series_colour, tips
 
 
 def dot_comparison(
@@ -15,15 +15,13 @@ def dot_comparison(
     *,
     series: str,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     x_title: str,
     value_format: str = ".0f",
+    **text: str,
 ) -> alt.VConcatChart:
     """Dots joined by a line per category: before and after on one horizontal scale."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     base = alt.Chart(frame).encode(
         y=alt.Y("category:N", sort=order, title=None),
@@ -33,23 +31,16 @@ def dot_comparison(
     )
     rule = base.mark_line(color="#999999", strokeWidth=2, point=False).encode(detail="category:N")
     dots = base.mark_point(size=140, filled=True, opacity=1).encode(
-        color=alt.Color(
-            f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
+        color=series_colour(series, series_order),
+        tooltip=tips(
+            ("category:N", "Measure"),
+            (f"{series}:N", "Period"),
+            ("label:N", "Value"),
+            ("basis:N", "Basis"),
         ),
-        tooltip=[
-            alt.Tooltip("category:N", title="Measure"),
-            alt.Tooltip(f"{series}:N", title="Period"),
-            alt.Tooltip("label:N", title="Value"),
-            alt.Tooltip("basis:N", title="Basis"),
-        ],
     )
-    chart = (rule + dots).properties(height=alt.Step(56))
-    return charts.styled(
-        chart,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=describe(f"Dot chart: {title}", frame, series),
+    return described(
+        (rule + dots).properties(height=alt.Step(56)), "Dot chart", frame, series, **text
     )
 
 
@@ -64,11 +55,9 @@ VERDICT_COLOURS = {
 def claim_checks(
     frame: pd.DataFrame,
     *,
-    title: str,
-    subtitle: str,
-    source: str,
     domain: tuple[float, float] = (0.25, 4.0),
     kind_order: list[str] | None = None,
+    **text: str,
 ) -> alt.VConcatChart:
     """News claims against the IEA on one scale: each value as a multiple of the claim.
 
@@ -80,7 +69,7 @@ def claim_checks(
     fixes which iea_kind gets which marker (circle, diamond, triangle, square).
     """
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     low, high = domain
     frame = frame.assign(
         claim_lo=frame["claim_lo"].clip(low, high),
@@ -159,10 +148,5 @@ def claim_checks(
         .resolve_legend(color="independent", shape="independent")
     )
     parts = [f"{row['category']}: {row['label']}; {row['verdict']}" for _, row in frame.iterrows()]
-    return charts.styled(
-        chart,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Range chart: {title}. " + "; ".join(parts) + ".",
-    )
+    about = f"Range chart: {text['title']}. " + "; ".join(parts) + "."
+    return charts.styled(chart, description=about, **text)

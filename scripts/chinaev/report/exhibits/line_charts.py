@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 
 from chinaev.report import charts
-from chinaev.report.exhibits.common import describe, placeholder
+from chinaev.report.exhibits.common import described, placeholder, series_colour, tips
 
 
 def lines(
@@ -14,12 +14,10 @@ def lines(
     *,
     series: str,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     value_format: str = ".0f",
     end_names: dict[str, str] | None = None,
+    **text: str,
 ) -> alt.VConcatChart:
     """One line per series over ordered categories (years), the last value of each
     series labelled at its end, so the reader sees where each line stands now.
@@ -29,24 +27,22 @@ def lines(
     chart reads without a legend or its caption; tooltips and the description keep
     the full series names."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     names = frame[series].map(lambda name: (end_names or {}).get(name, name))
     frame = frame.assign(end_label=(names + ": " + frame["label"]) if end_names else frame["label"])
     base = alt.Chart(frame).encode(
         x=alt.X("category:O", sort=order, title=None),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
-        color=alt.Color(
-            f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
-        ),
+        color=series_colour(series, series_order),
     )
     drawn = base.mark_line(point=True).encode(
-        tooltip=[
-            alt.Tooltip("category:N", title="Year"),
-            alt.Tooltip(f"{series}:N", title="Series"),
-            alt.Tooltip("label:N", title="Value"),
-            alt.Tooltip("basis:N", title="Basis"),
-        ]
+        tooltip=tips(
+            ("category:N", "Year"),
+            (f"{series}:N", "Series"),
+            ("label:N", "Value"),
+            ("basis:N", "Basis"),
+        )
     )
     last = frame[frame["category"] == order[-1]]
     ends = (
@@ -56,9 +52,7 @@ def lines(
             x=alt.X("category:O", sort=order),
             y="value:Q",
             text="end_label:N",
-            color=alt.Color(
-                f"{series}:N", sort=series_order, scale=alt.Scale(domain=series_order), legend=None
-            ),
+            color=series_colour(series, series_order, legend=None),
         )
     )
     layered = drawn + ends
@@ -66,13 +60,7 @@ def lines(
         longest = int(last["end_label"].str.len().max())
         # About 7.5 px a character at the theme's bold 13 px; the plot gives up that room.
         layered = layered.properties(width=max(charts.WIDTH - int(longest * 7.5), 300))
-    return charts.styled(
-        layered,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=describe(f"Line chart: {title}", frame, series),
-    )
+    return described(layered, "Line chart", frame, series, **text)
 
 
 def region_lines(
@@ -80,32 +68,24 @@ def region_lines(
     *,
     series: str,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     x_field: str = "year",
     value_format: str = ".0f",
+    **text: str,
 ) -> alt.VConcatChart:
     """One line per series over time (e.g. IEA shares by region), each labelled at its
     last point so the chart reads without a legend in print."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     frame = frame.sort_values([series, x_field]).reset_index(drop=True)
-    colour = alt.Color(
-        f"{series}:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
-    )
+    colour = series_colour(series, series_order)
     base = alt.Chart(frame).encode(
         x=alt.X(f"{x_field}:O", title=None),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
         color=colour,
     )
     drawn = base.mark_line(point=True).encode(
-        tooltip=[
-            alt.Tooltip(f"{series}:N", title="Series"),
-            alt.Tooltip(f"{x_field}:O", title="Year"),
-            alt.Tooltip("label:N", title="Value"),
-        ]
+        tooltip=tips((f"{series}:N", "Series"), (f"{x_field}:O", "Year"), ("label:N", "Value"))
     )
     last = frame.groupby(series, sort=False).tail(1)
     ends = (
@@ -125,13 +105,9 @@ def region_lines(
         if len(rows):
             points = ", ".join(f"{r[x_field]} {r['label']}" for _, r in rows.iterrows())
             parts.append(f"{name}: {points}")
-    return charts.styled(
-        (drawn + ends).properties(width=charts.WIDTH - 120),
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Line chart: {title}. " + "; ".join(parts) + ".",
-    )
+    chart = (drawn + ends).properties(width=charts.WIDTH - 120)
+    about = f"Line chart: {text['title']}. " + "; ".join(parts) + "."
+    return charts.styled(chart, description=about, **text)
 
 
 def shares_with_targets(
@@ -140,17 +116,15 @@ def shares_with_targets(
     *,
     series_order: list[str],
     dashed: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     width: int = 470,
+    **text: str,
 ) -> alt.VConcatChart:
     """Lines over years (a recorded series and projections, the projections dashed)
     with separate labelled markers (targets, single reported values) on the same
     scale. Both frames have columns year, value, label and series."""
     if lines_frame.empty and points_frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     colour = alt.Color(
         "series:N",
         title=None,
@@ -209,10 +183,6 @@ def shares_with_targets(
         for name in series_order
         if (described["series"] == name).any()
     ]
-    return charts.styled(
-        alt.layer(*layers).properties(width=width),
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Line chart: {title}. " + "; ".join(parts) + ".",
-    )
+    chart = alt.layer(*layers).properties(width=width)
+    about = f"Line chart: {text['title']}. " + "; ".join(parts) + "."
+    return charts.styled(chart, description=about, **text)

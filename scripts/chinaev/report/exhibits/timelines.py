@@ -15,10 +15,8 @@ def timeline(
     frame: pd.DataFrame,
     *,
     lanes: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     width: int = 430,
+    **text: str,
 ) -> alt.VConcatChart:
     """Events on a time axis, one row per event, grouped and coloured by lane (e.g. the
     kind of policy instrument); an event with an end date (a programme over several
@@ -29,7 +27,7 @@ def timeline(
     gives are filled; dates the editors inferred or supplied are hollow, so the reader
     sees how much of the chronology rests on the sources alone."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     frame = frame.assign(lane_order=frame["lane"].map({lane: i for i, lane in enumerate(lanes)}))
     frame = frame.sort_values(["lane_order", "date"]).reset_index(drop=True)
     latest = (
@@ -87,10 +85,5 @@ def timeline(
         f"{row['lane']}, {row['when']}: {row['detail']} ({row['dated_by']})"
         for _, row in frame.sort_values("date").iterrows()
     ]
-    return charts.styled(
-        chart,
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Timeline: {title}. " + "; ".join(parts) + ".",
-    )
+    about = f"Timeline: {text['title']}. " + "; ".join(parts) + "."
+    return charts.styled(chart, description=about, **text)
