@@ -1,4 +1,5 @@
 """`chinaev propose`: proposed sources, figures and audit rows for a small fixture text."""
+# ruff: noqa: E501 (the fixture text has the long lines of a real release)
 
 from __future__ import annotations
 

@@ -67,8 +67,10 @@ BOUNDS = {
 
 # A quantity as a reader would quote it: an optional hedge, the digits, a scale word,
 # and a percent sign or word.
-_HEDGE = r"(?:(?P<hedge>nearly|almost|about|around|some|approximately|over|more than|" \
+_HEDGE = (
+    r"(?:(?P<hedge>nearly|almost|about|around|some|approximately|over|more than|"
     r"exceeding|topped|at least|up to|less than)\s+)?"
+)
 QUANTITY = re.compile(
     _HEDGE + r"(?P<number>\d+(?:[.,]\d+)*)(?P<suffix>(?:\s*(?:million|mln|billion|m\b))?"
     r"(?:\s*(?:percent|per cent|%|-fold))?)",
@@ -155,7 +157,12 @@ def guess_period(sentence: str, published: date | None) -> tuple[str, str, str, 
                 f"'{span.group(0)}', {why}")  # fmt: skip
     if first and first.group(1) in ORDINALS:
         n = ORDINALS[first.group(1)]
-        return f"{year}-01-01", _last_day(year, n).isoformat(), "months", f"'{first.group(0)}', {why}"
+        return (
+            f"{year}-01-01",
+            _last_day(year, n).isoformat(),
+            "months",
+            f"'{first.group(0)}', {why}",
+        )
     for words, (a, b) in {
         ("first quarter", "q1", "first three months"): (1, 3),
         ("first half", "h1", "first six months"): (1, 6),
@@ -172,8 +179,17 @@ def guess_period(sentence: str, published: date | None) -> tuple[str, str, str, 
         return (f"{year}-{month:02d}-01", _last_day(year, month).isoformat(), "month",
                 f"'{named.group(0)}', {why}")  # fmt: skip
     if "last month" in low and published:
-        y, m = (published.year, published.month - 1) if published.month > 1 else (published.year - 1, 12)
-        return f"{y}-{m:02d}-01", _last_day(y, m).isoformat(), "month", "'last month' before publication"
+        y, m = (
+            (published.year, published.month - 1)
+            if published.month > 1
+            else (published.year - 1, 12)
+        )
+        return (
+            f"{y}-{m:02d}-01",
+            _last_day(y, m).isoformat(),
+            "month",
+            "'last month' before publication",
+        )
     if "last year" in low and published and not years:
         year = published.year - 1
         why = "'last year' before publication"
@@ -186,8 +202,10 @@ def clause_period(sentence: str, as_written: str, published: date | None):
     before = sentence.split(as_written, 1)[0]
     clause = re.split(r",\s*while\b|;\s*", before)[-1]
     guess = guess_period(clause, published)
-    return guess if guess[2] != "year" or re.search(r"\b(19|20)\d\d\b", clause) else guess_period(
-        sentence, published
+    return (
+        guess
+        if guess[2] != "year" or re.search(r"\b(19|20)\d\d\b", clause)
+        else guess_period(sentence, published)
     )
 
 
@@ -206,7 +224,11 @@ def guess_unit_metric(as_written: str, sentence: str) -> tuple[str, str, str]:
             return "percent", "nev_share_of_exports", "nev"
         return "percent", "market_share" if "share" in low else "", "nev" if nev else ""
     if exports:
-        return "vehicles", "nev_exports" if nev else "vehicle_exports", "nev" if nev else "all_powertrains"
+        return (
+            "vehicles",
+            "nev_exports" if nev else "vehicle_exports",
+            "nev" if nev else "all_powertrains",
+        )
     if re.search(r"units|vehicles|million", low + written):
         return "vehicles", "", "nev" if nev else ""
     return "count", "", ""
@@ -343,7 +365,9 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
             row[REVIEW] = "proposed: captured by the proposed figure; keep only if it is kept"
         else:
             role = "time_reference" if _YEAR.match(token) or token.isalpha() else "non_quantitative"
-            row.update(status="excluded", role=role, note=f"REVIEW: '{token}' not proposed as a figure.")
+            row.update(
+                status="excluded", role=role, note=f"REVIEW: '{token}' not proposed as a figure."
+            )
             row[REVIEW] = "proposed: excluded; give the role and a short honest reason"
         proposal.audit.append(row)
     return proposal
