@@ -26,11 +26,19 @@ $(VENV)/.synced: pyproject.toml uv.lock
 	$(BIN)/python -m compileall -q scripts
 	touch $@
 
+# Another apt (unattended upgrades on a fresh machine, a parallel job) may hold apt's
+# locks: wait up to 10 minutes rather than fail. DPkg::Lock::Timeout makes apt wait for
+# dpkg's lock; `apt-get update` does not wait for the package lists' lock, so it is
+# tried again every 10 s for as long.
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
+APT_UPDATE := for try in $$(seq 60); do $(APT_GET) update -qq && break; \
+	[ $$try -lt 60 ] || exit 1; echo "apt-get update failed; trying again in 10 s"; sleep 10; done
+
 system-deps:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	  missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	  if [ -n "$$missing" ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi; \
+	  if [ -n "$$missing" ]; then $(APT_UPDATE); \
+	    DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends $$missing; fi; \
 	else echo "not root: install these Debian packages yourself: $(APT_PACKAGES)"; fi
 
 validate: setup
@@ -47,7 +55,7 @@ run: setup
 PYTEST_WORKERS ?= auto
 
 BOOK_INPUTS := _config.yml $(wildcard book/_toc.yml book/*.md book/*.ipynb book/_static/*.css) \
-	$(wildcard scripts/chinaev/*.py scripts/chinaev/*/*.py)
+	$(wildcard scripts/chinaev/*.py scripts/chinaev/*/*.py scripts/chinaev/*/*/*.py)
 
 html: setup _build/html/index.html
 

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import nbformat
 
-from chinaev.pipeline.run import CHAPTERS, run_chapters
+from chinaev.pipeline.chapters import CHAPTERS
+from chinaev.pipeline.run import run_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 

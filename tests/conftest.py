@@ -121,7 +121,7 @@ def built_minibook(minibook_source, tmp_path_factory) -> BuiltBook:
 
 def _newest_input(book: Path) -> float:
     inputs = [REPO / "_config.yml", *book.rglob("*")]
-    inputs += [REPO / "scripts" / "chinaev" / name for name in ("sphinx_ext.py", "build.py")]
+    inputs += (REPO / "scripts" / "chinaev").rglob("*.py")  # as BOOK_INPUTS in the Makefile
     return max(
         path.stat().st_mtime
         for path in inputs

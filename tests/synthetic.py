@@ -62,7 +62,7 @@ def edit_figure(package: Path, figure_id: str, value: float, as_written: str | N
     The package stays valid as long as `as_written` still reads as the value (within
     the validator's 0.1 %); its derived figures go stale until re-derived.
     """
-    from chinaev.checks.validate import QUALIFIER_BOUNDS
+    from chinaev.checks.consistency import QUALIFIER_BOUNDS
 
     path = Path(package) / "data" / "figures.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)

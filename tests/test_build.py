@@ -194,7 +194,7 @@ def test_chapters_rerun_elsewhere_build_into_a_folder_of_their_own(
     import nbformat
 
     from chinaev import cli
-    from chinaev.pipeline.run import BOOK_DIR_ENV
+    from chinaev.pipeline.chapters import BOOK_DIR_ENV
 
     chapters = tmp_path / "rerun"  # what `chinaev run --output-dir` leaves: notebooks only
     chapters.mkdir()

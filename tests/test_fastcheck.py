@@ -11,7 +11,7 @@ import pytest
 from helpers import copy_package, read_csv, write_csv
 
 from chinaev.checks import fastcheck
-from chinaev.checks.validate import frictionless_problems, table_schema_problems
+from chinaev.checks.schema import frictionless_problems, table_schema_problems
 
 KEY = ["region", "category", "parameter", "mode", "powertrain", "year"]
 

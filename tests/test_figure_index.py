@@ -9,7 +9,7 @@ import pytest
 
 from chinaev.data import paths
 from chinaev.data.package import load
-from chinaev.pipeline.run import available_chapters
+from chinaev.pipeline.chapters import available_chapters
 from chinaev.report import figure_index
 from chinaev.report.figure_index import FigureIndex, index_frame, period_text
 

@@ -569,6 +569,18 @@ def event_value_without_unit(p):
     return Expect(p.run(), "data/events.csv", line, "unit", "needs a unit")
 
 
+@case(VALUE, "a footprint country XXX: three capitals, but no ISO 3166 country")
+def country_not_iso(p):
+    line = edit_row(p.package, "footprint", "footprint_id", "byd-bra-plant", country="XXX")
+    return Expect(p.validate(), "data/footprint.csv", line, "country", "not an ISO 3166-1")
+
+
+@case(VALUE, "a figure's geography EUU, neither a country nor a known group of countries")
+def geography_not_iso_nor_group(p):
+    line = edit_row(p.package, "figures", "figure_id", FIG, geography="EUU")
+    return Expect(p.run(), "data/figures.csv", line, "geography", "EU27")
+
+
 def _first(p: Project, resource: str) -> str:
     rows = read_csv(p.data(resource))
     return rows[0][next(iter(rows[0]))]

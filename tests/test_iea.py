@@ -11,7 +11,9 @@ from pathlib import Path
 import frictionless
 import pytest
 
-from chinaev.data.iea import COLUMNS, KEY, UNITS, import_iea, normalise_unit, scenario_of
+from chinaev.data.iea import import_iea
+from chinaev.data.iea_names import UNITS, normalise_unit, scenario_of
+from chinaev.data.iea_read import COLUMNS, KEY
 from chinaev.data.problems import UserError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -219,7 +219,8 @@ def test_a_real_error_writes_nothing(raw_2024, tmp_path):
     rows = [list(r) for r in rows]
     rows[10][header.index("value")] = "about 5"
     rows[20][header.index("year")] = "2023e"
-    rows.append(list(rows[30]))  # a duplicate key
+    rows.append(list(rows[30]))  # a duplicate key, with another value below
+    rows[-1][header.index("value")] = str(float(rows[30][header.index("value")]) / 2)
     source = write_raw(tmp_path / "IEA_Global_EV_Data_2025.csv", header, rows)
     snapshot = {p: p.read_bytes() for p in package.rglob("*") if p.is_file()}
     report = import_iea(source, package)

@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chinaev.pipeline.run import CHAPTERS, run_chapters
+from chinaev.pipeline.chapters import CHAPTERS
+from chinaev.pipeline.run import run_chapters
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK = REPO / "book"

@@ -1,9 +1,8 @@
-"""Breakable tables for the PDF (chinaev.report.pagetable)."""
+"""Tables that may break across PDF pages (chinaev.report.chapter.table, long=True)."""
 
 import pandas as pd
-import pytest
 
-from chinaev.report.pagetable import breakable, long_table
+from chinaev.report.chapter import long_table, table
 
 
 def test_long_table_adds_the_longtable_class_once():
@@ -14,9 +13,8 @@ def test_long_table_adds_the_longtable_class_once():
     assert lines[1] == ":class: longtable"
     assert ":name: tab-x" in lines and ":widths: 30 70" in lines
     assert text.count(":class: longtable") == 1
-    assert breakable(text).data == text
 
 
-def test_breakable_refuses_anything_but_a_table_directive():
-    with pytest.raises(ValueError):
-        breakable("| A |\n|---|\n| x |")
+def test_a_table_breaks_only_when_asked():
+    frame = pd.DataFrame({"A": ["x"]})
+    assert ":class: longtable" not in table(frame, "Caption", "tab-y").data

@@ -9,8 +9,11 @@ hidden set-up cell, then a `parameters` cell with `datapackage` and `as_of`.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -21,15 +24,11 @@ from synthetic import edit_figure
 from chinaev import cli
 from chinaev.data.derive import stale_rows
 from chinaev.data.problems import UserError
-from chinaev.pipeline import run
-from chinaev.pipeline.run import (
-    BOOK_DIR_ENV,
-    ChapterFailed,
-    chapter_fingerprint,
-    coerce_parameter,
-    notebook_datapackage_path,
-    run_chapters,
-)
+from chinaev.pipeline import fingerprint
+from chinaev.pipeline.chapters import BOOK_DIR_ENV
+from chinaev.pipeline.fingerprint import chapter_fingerprint
+from chinaev.pipeline.parameters import coerce_parameter, notebook_datapackage_path
+from chinaev.pipeline.run import ChapterFailed, run_chapters
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "chapters"
@@ -128,8 +127,8 @@ def frozen_code(tmp_path, monkeypatch) -> Path:
     copy = tmp_path / "chinaev-code"
     # Files shipped with the code (the map's geometry) are fingerprinted too (the worker
     # process that executes a chapter fingerprints the real folder, so the copy must match).
-    shutil.copytree(run.CODE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(run, "CODE_DIR", copy)
+    shutil.copytree(fingerprint.CODE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "CODE_DIR", copy)
     return copy
 
 
@@ -220,9 +219,9 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     book, descriptor = make_project(tmp_path / "project", "cites", ("other", "cites"))
     run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book, jobs=1)
     other = nbformat.read(book / "other.ipynb", as_version=4)
-    read = other.metadata.chinaev.data.reads
+    read = other.metadata.chinaev.reads
     assert read["records"] == ["china_vehicle_exports_2025_05"]
-    assert read["iea"][0]["region"] == "China" and "chapter" in read["modules"]
+    assert read["iea"][0]["region"] == "China" and "report/chapter.py" in read["modules"]
     # `other` now reads a different figure: its record changes on its next run.
     edited = nbformat.read(book / "other.ipynb", as_version=4)
     for cell in edited.cells:  # its parameter and the prose that cites it
@@ -241,11 +240,11 @@ def test_editing_one_figure_reruns_only_the_chapters_that_read_it(tmp_path, froz
     lines = run_chapters(["cites", "other"], datapackage=descriptor, book_dir=book)
     # The edit made derived figures stale: they are re-derived first (see below).
     assert lines[0].startswith("derived.csv: "), lines
-    lines = lines[1:]
-    assert lines[0].startswith("other: skipped, nothing it reads changed"), lines
+    lines = lines[1:]  # then one line per chapter, in the order asked for
     assert re.match(
-        r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[1]
+        r"cites: executed in \S+ s \(figure china_vehicle_exports_2025_05 changed\)", lines[0]
     ), lines
+    assert lines[1].startswith("other: skipped, nothing it reads changed"), lines
     assert "551,001" in (book / "cites.ipynb").read_text(encoding="utf-8")
 
     # An edit to a module the chapters never import (the CLI) re-runs nothing.
@@ -439,3 +438,31 @@ def test_datapackage_path_is_relative_only_inside_the_project(tmp_path):
     elsewhere = tmp_path / "other" / "datapackage.json"
     assert notebook_datapackage_path(elsewhere, project / "book", project) == elsewhere.as_posix()
     assert notebook_datapackage_path(descriptor, tmp_path / "out", project) == descriptor.as_posix()
+
+
+def test_a_run_with_nothing_to_do_imports_no_heavy_library(tmp_path):
+    """With every chapter's stored fingerprint current, `chinaev run` compares digests
+    with the standard library only: no pandas, nbformat, papermill or jupyter_client."""
+    book, descriptor = make_project(tmp_path / "project", "figure")
+    path = book / "figure.ipynb"
+    parameters = {"datapackage": "../datapackage/datapackage.json", "as_of": ""}
+    parts = fingerprint.fingerprint_parts(path, descriptor, parameters)
+    notebook = nbformat.read(path, as_version=4)
+    notebook.metadata["chinaev"] = {"fingerprint": fingerprint.digest(parts), "parts": parts}
+    nbformat.write(notebook, path)
+    heavy = ("pandas", "nbformat", "papermill", "jupyter_client", "frictionless")
+    script = (
+        "import json, sys\n"
+        "from chinaev import cli\n"
+        "code = cli.main(sys.argv[1:])\n"
+        f"print(json.dumps([name for name in {heavy!r} if name in sys.modules]))\n"
+        "sys.exit(code)\n"
+    )
+    command = [sys.executable, "-c", script, "run", "--book-dir", str(book)]
+    command += ["--datapackage", str(descriptor)]
+    # The first run may validate the package (its check is then remembered).
+    subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=tmp_path)
+    skipped, imported = done.stdout.splitlines()
+    assert skipped == "figure: skipped, nothing it reads changed -> project/book/figure.ipynb"
+    assert json.loads(imported) == []

@@ -64,6 +64,12 @@ def cmd_derive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(line: str) -> None:
+    """One whole line at a time: run_chapters calls this from one thread at a time."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from chinaev.pipeline.run import run_chapters
 
@@ -78,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         book_dir=Path(args.book_dir) if args.book_dir else None,
         force=args.force,
         derive=not args.no_derive,
-        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        progress=_progress,
     )
     for line in results:
         print(line)
@@ -99,7 +105,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     import tempfile
 
     from chinaev.pipeline.build import overlay_book
-    from chinaev.pipeline.run import BOOK_DIR_ENV
+    from chinaev.pipeline.chapters import BOOK_DIR_ENV
 
     chapters = Path(args.book_dir)
     if not chapters.is_dir():

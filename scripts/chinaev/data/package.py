@@ -137,20 +137,14 @@ def descriptor_problems(descriptor, folder: Path) -> list[Problem]:
                         )
                     )
                 files[target] = where
-        schema = resource.get("schema")
-        if isinstance(schema, str):
-            try:
-                inside(folder, schema, what="schema")
-            except UnsafePath as error:
-                problems.append(problem(f"{where}.schema", str(error)))
-        elif not isinstance(schema, dict):
+        if not isinstance(resource.get("schema"), str | dict):
             problems.append(problem(f"{where}.schema", "expected a schema path or object"))
-        dialect = resource.get("dialect")
-        if isinstance(dialect, str):
-            try:
-                inside(folder, dialect, what="dialect")
-            except UnsafePath as error:
-                problems.append(problem(f"{where}.dialect", str(error)))
+        for part in ("schema", "dialect"):
+            if isinstance(resource.get(part), str):
+                try:
+                    inside(folder, resource[part], what=part)
+                except UnsafePath as error:
+                    problems.append(problem(f"{where}.{part}", str(error)))
     return problems
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 DATAPACKAGE = ROOT / "datapackage" / "datapackage.json"
 BOOK = ROOT / "book"
-BUILD = ROOT / "_build"
 
 
 def seeds_dir() -> Path:

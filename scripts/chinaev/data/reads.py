@@ -3,10 +3,11 @@
 A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
 slice it selects, every whole table it touches and the chinaev modules its kernel
 imported. `chinaev run` stores that record in the executed notebook
-(`metadata.chinaev.data.reads`), and three things are made from it:
+(`metadata.chinaev.reads`), and three things are made from it:
 
-- the fingerprint that decides whether a chapter must run again (run.py): only the
-  rows a chapter read, so editing one figure re-runs only the chapters that cite it;
+- the fingerprint that decides whether a chapter must run again
+  (pipeline/fingerprint.py): only the rows a chapter read, so editing one figure
+  re-runs only the chapters that cite it;
 - the CSV of exactly those rows that each chapter page offers for download (build.py);
 - the list of records whose source cards the HTML shows on hover.
 
@@ -17,6 +18,7 @@ The record is written by the kernel to the file named in `$CHINAEV_READS_FILE`
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import os
 import sys
@@ -32,7 +34,6 @@ KEYED = {
     "source": ("sources", "source_id"),
     "correction": ("corrections", "correction_id"),
 }
-IEA_SELECTION = ("region", "category", "parameter", "mode", "powertrain")
 
 
 @dataclass
@@ -117,21 +118,19 @@ class _Table:
 
 
 # `chinaev run` resolves the records of nine chapters against the same files: each file
-# is read and indexed once per process.
-_TABLES: dict[str, _Table] = {}
-
-
+# is read and indexed once per process, and again when it changes.
 def _table(folder: Path, resource: dict) -> _Table:
     path = folder / resource["path"]
     if not path.is_file():
         return _Table((0, 0), [])
     stat = path.stat()
-    version = (stat.st_mtime_ns, stat.st_size)
-    key = str(path.absolute())
-    if key not in _TABLES or _TABLES[key].version != version:
-        with path.open(encoding="utf-8", newline="") as handle:
-            _TABLES[key] = _Table(version, list(csv.DictReader(handle)))
-    return _TABLES[key]
+    return _read_table(str(path.absolute()), (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=32)
+def _read_table(path: str, version: tuple[int, int]) -> _Table:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return _Table(version, list(csv.DictReader(handle)))
 
 
 def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]]]:
@@ -168,12 +167,3 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
             row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
     return found
-
-
-def stored(notebook_path: Path) -> dict | None:
-    """The record `chinaev run` stored in an executed notebook, if any."""
-    try:
-        notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return notebook.get("metadata", {}).get("chinaev", {}).get("reads")

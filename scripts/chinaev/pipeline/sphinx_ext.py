@@ -7,7 +7,7 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   of the data package shows its source card on hover and keyboard focus
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
-  rows it read (its `metadata.chinaev.data.reads`), written into `data/` of the HTML,
+  rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
   beside a zip of the whole data package and the PDF.
 
 It also turns two easy mistakes into build warnings, which `-W` makes errors:
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import os
 import re
@@ -38,6 +39,7 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import nbformat
 from docutils import nodes
 from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import PendingGlueReference
@@ -110,23 +112,20 @@ class KeyPendingGlue(SphinxPostTransform):
                 node.replace_self(_keyed([node.deepcopy()], node.key, node.refdoc))
 
 
-_METADATA: dict = {}
-
-
 def _notebook_metadata(app: Sphinx, docname: str) -> tuple[Path, dict]:
     path = Path(app.env.doc2path(docname))
     if path.suffix != ".ipynb" or not path.is_file():
         return path, {}
-    key = (str(path), path.stat().st_mtime_ns)
-    if key not in _METADATA:
-        try:
-            _METADATA[key] = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
-        except (OSError, ValueError):
-            _METADATA[key] = {}
-    return path, _METADATA[key]
+    return path, _read_metadata(str(path), path.stat().st_mtime_ns)
 
 
-_PACKAGES: dict = {}
+@functools.lru_cache(maxsize=64)
+def _read_metadata(path: str, mtime_ns: int) -> dict:
+    """A notebook's metadata, read once per version of the file."""
+    try:
+        return nbformat.read(path, as_version=4).metadata
+    except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError
+        return {}
 
 
 def _package_for(app: Sphinx, docname: str):
@@ -134,12 +133,12 @@ def _package_for(app: Sphinx, docname: str):
     path, metadata = _notebook_metadata(app, docname)
     parameters = metadata.get("papermill", {}).get("parameters", {})
     descriptor = parameters.get("datapackage") or app.config.chinaev_datapackage
-    location = (path.parent / descriptor).resolve()
-    as_of = parameters.get("as_of") or None
-    key = (str(location), as_of)
-    if key not in _PACKAGES:
-        _PACKAGES[key] = load(location, as_of=as_of) if location.is_file() else None
-    return _PACKAGES[key]
+    return _package(str((path.parent / descriptor).resolve()), parameters.get("as_of") or None)
+
+
+@functools.cache
+def _package(location: str, as_of: str | None):
+    return load(Path(location), as_of=as_of) if Path(location).is_file() else None
 
 
 def _phrases(app: Sphinx, docname: str) -> dict[str, list[str]]:

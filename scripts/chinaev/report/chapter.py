@@ -129,9 +129,9 @@ class Chapter:
         self._once(key, shown)
         return shown
 
-    def table(self, frame: pd.DataFrame, caption, name: str, widths=None) -> Markdown:
+    def table(self, frame: pd.DataFrame, caption, name: str, widths=None, long=False) -> Markdown:
         """A captioned, numbered table (see `table`)."""
-        return table(frame, caption, name, widths)
+        return table(frame, caption, name, widths, long)
 
     def when(self, key: str, record_ids: list[str], phrase) -> None:
         """Glue `phrase(*values)` for a judgement that depends on the data (say, whether
@@ -366,12 +366,20 @@ def records(package: Package, ids: list[str]) -> pd.DataFrame:
 
 
 def table(
-    frame: pd.DataFrame, caption: str, name: str, widths: list[int] | None = None
+    frame: pd.DataFrame,
+    caption: str,
+    name: str,
+    widths: list[int] | None = None,
+    long: bool = False,
 ) -> Markdown:
-    """A captioned, numbered table that renders the same in HTML and PDF.
+    """A captioned, numbered table that renders the same in HTML and PDF; every cell
+    and the caption escaped (MyST cells, such as citation links, pass).
 
     `widths` are relative column widths; the PDF needs them when cells are short
-    words that LaTeX would otherwise hyphenate into narrow columns."""
+    words that LaTeX would otherwise hyphenate into narrow columns. `long` lets the
+    table break across PDF pages: Sphinx sets a table of up to thirty rows in a LaTeX
+    environment that cannot break, so a shorter table with long cells would run off the
+    page; the class `longtable` makes LaTeX break between rows and repeat the header."""
 
     def cell(value) -> str:
         return escape.myst_cell(value)
@@ -379,6 +387,12 @@ def table(
     header = "| " + " | ".join(map(cell, frame.columns)) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    options = [f":name: {name}"] + ([f":widths: {' '.join(map(str, widths))}"] if widths else [])
+    options = [":class: longtable"] * long + [f":name: {name}"]
+    options += [f":widths: {' '.join(map(str, widths))}"] if widths else []
     lines = [f"```{{table}} {escape.myst(caption)}", *options, "", header, rule, *body, "```"]
     return Markdown("\n".join(lines))
+
+
+def long_table(frame: pd.DataFrame, caption: str, name: str, widths=None) -> Markdown:
+    """`table`, breakable across PDF pages."""
+    return table(frame, caption, name, widths, long=True)

@@ -99,5 +99,6 @@ def md(template: str, /, **values) -> MyST:
 
 
 def join(parts, separator: str = "") -> MyST:
-    """Several pieces of MyST (plain strings escaped) joined into one."""
-    return MyST(myst(separator).join(myst(part) for part in parts))
+    """Several pieces of MyST (plain strings escaped) joined into one by `separator`, which
+    the book's code wrote (a blank line between blocks, say) and so is kept as it is."""
+    return MyST(separator.join(myst(part) for part in parts))

@@ -18,7 +18,6 @@ import pandas as pd
 from chinaev.data.package import Package, split_inputs
 from chinaev.report import escape, prose
 from chinaev.report.chapter import table
-from chinaev.report.pagetable import breakable
 from chinaev.report.references import anchor, brief_name, name_sources, short_label
 
 # Columns of the index, in order, and the part of each that the PDF shows.
@@ -330,13 +329,12 @@ def markdown_tables(frame: pd.DataFrame, caption: str, name: str) -> str:
             ],
         )
         parts.append(
-            breakable(
-                table(
-                    shown[PDF_COLUMNS],
-                    f"{caption} in “{chapter}”",
-                    f"{name}-{number}",
-                    widths=PDF_WIDTHS,
-                )
+            table(
+                shown[PDF_COLUMNS],
+                f"{caption} in “{chapter}”",
+                f"{name}-{number}",
+                widths=PDF_WIDTHS,
+                long=True,
             ).data
         )
     return "\n\n".join(parts)

@@ -14,8 +14,7 @@ from chinaev.checks import validate
 from chinaev.data import iea, sourcetext
 from chinaev.data.package import load, package_dir
 from chinaev.report import escape, prose
-from chinaev.report.chapter import Chapter
-from chinaev.report.pagetable import long_table
+from chinaev.report.chapter import Chapter, long_table
 from chinaev.report.references import brief_name, name_sources
 
 # The columns whose rules matter most when reading the figures, as (table, column).

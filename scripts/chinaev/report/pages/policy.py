@@ -236,12 +236,7 @@ def instruments(chapter: Chapter):
         "basis for each.",
         "tab-policy-instruments",
         widths=[15, 16, 47, 22],
-    )
-    # A long table: in the PDF it may break across pages (LaTeX longtable) instead of
-    # running off one. chapter.table has no option for a class, so it is added here to
-    # the escaped table it built.
-    shown.data = shown.data.replace(
-        ":name: tab-policy-instruments", ":name: tab-policy-instruments\n:class: longtable"
+        long=True,
     )
     return shown
 

@@ -1,0 +1,122 @@
+"""Table Schema checks: frictionless-py's verdicts, or the DuckDB fast path's equal ones.
+
+The fast path (chinaev.checks.fastcheck) judges every resource it can and hands the
+rest to frictionless-py; `engine="frictionless"` sends everything to frictionless-py.
+Both give the same problems (tests/test_fastcheck.py); only the time differs.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from pathlib import Path
+
+from chinaev.data.package import DESCRIPTOR, read_descriptor
+from chinaev.data.problems import Problem, UserError
+
+
+def frictionless_problem(resource: str, error) -> Problem:
+    """One frictionless error as a Problem: row, field(s), cell and note."""
+    fields = (
+        getattr(error, "field_name", None)
+        or ", ".join(getattr(error, "field_names", None) or [])
+        or None
+    )
+    cell = getattr(error, "cell", None)
+    shown = f" {cell!r}" if cell not in (None, "") else ""
+    return Problem(
+        resource,
+        getattr(error, "row_number", None),
+        fields,
+        f"{error.type}:{shown} {error.note or error.message}",
+    )
+
+
+def _report_problems(report, default: str = DESCRIPTOR) -> list[Problem]:
+    """Every error of a frictionless report: those of each resource, then the package's."""
+    return [
+        frictionless_problem(task.name or default, error)
+        for task in report.tasks
+        for error in task.errors
+    ] + [Problem(DESCRIPTOR, None, None, f"{e.type}: {e.message}") for e in report.errors]
+
+
+def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> list[Problem]:
+    """Frictionless v2 validation of the package, on the fast path unless engine="frictionless".
+
+    The same steps as frictionless's Package.validate: the descriptor against the
+    Data Package profile first (nothing else when it fails), then each resource.
+    """
+    if engine == "frictionless":
+        return frictionless_problems(folder)
+    from frictionless import Package, system
+
+    from chinaev.checks import fastcheck
+
+    descriptor_path = folder / DESCRIPTOR
+    problems = _profile_problems(descriptor_path)
+    if problems:
+        return problems
+    descriptor = read_descriptor(folder)
+    package = None  # frictionless's own reading, made only if a resource needs it
+    with fastcheck.Checker(folder, descriptor) as checker:
+        for name in [resource["name"] for resource in descriptor["resources"]]:
+            found = fastcheck.check_resource(folder, descriptor, name, checker=checker)
+            if found is None:
+                if notes is not None:
+                    notes.append(f"{name}: the fast path cannot judge it; frictionless did")
+                with system.use_context(trusted=False):
+                    package = package or Package(str(descriptor_path))
+                    found = _report_problems(package.get_resource(name).validate(), name)
+            problems += found
+    return problems
+
+
+def _profile_problems(descriptor_path: Path) -> list[Problem]:
+    """The descriptor against the Data Package profile, as frictionless-py judges it.
+
+    Building frictionless's metadata objects takes longer than the fast path's checks
+    of the data, so a verdict is kept for the process, keyed by the descriptor's bytes
+    and its schemas' content (a schema is often a separate file).
+    """
+    try:
+        inlined = json.dumps(read_descriptor(descriptor_path), sort_keys=True)
+    except UserError:
+        # Let frictionless say what is wrong, and do not keep that verdict.
+        return list(_profile_verdict.__wrapped__("", str(descriptor_path)))
+    key = hashlib.sha256(descriptor_path.read_bytes() + inlined.encode()).hexdigest()
+    return list(_profile_verdict(key, str(descriptor_path)))
+
+
+@functools.cache
+def _profile_verdict(key: str, descriptor_path: str) -> tuple[Problem, ...]:
+    """frictionless's problems with the descriptor whose content hashes to `key`."""
+    from frictionless import FrictionlessException, Package, system
+
+    try:
+        with system.use_context(trusted=False):
+            Package(descriptor_path).to_descriptor(validate=True)
+        return ()
+    except FrictionlessException as exception:
+        return tuple(
+            Problem(DESCRIPTOR, None, None, f"{error.type}: {error.message}")
+            for error in exception.to_errors()
+        )
+    except Exception as error:  # frictionless raises many kinds for a broken descriptor
+        return (Problem(DESCRIPTOR, None, None, f"frictionless cannot read it: {error}"),)
+
+
+def frictionless_problems(folder: Path) -> list[Problem]:
+    """Frictionless v2 validation of the whole package, one Problem per error.
+
+    Run untrusted (frictionless's default): it then refuses any path outside the
+    package itself, besides the check every path has already passed in read_descriptor.
+    """
+    from frictionless import Package
+
+    try:
+        report = Package(str(folder / DESCRIPTOR)).validate()
+    except Exception as error:  # frictionless raises many kinds for a broken descriptor
+        return [Problem(DESCRIPTOR, None, None, f"frictionless cannot read it: {error}")]
+    return _report_problems(report)
