@@ -72,18 +72,18 @@ def month_lines(
     ]
     base = alt.Chart(frame).encode(x=x, y=y, color=colour)
     lines = base.mark_line(strokeWidth=2).encode(detail="run:N")
-    points = base.mark_point(size=45, strokeWidth=1.5).encode(
-        fill=alt.condition(alt.datum.basis == "reported", colour, alt.value("#ffffff")),
-        shape=alt.Shape(
-            "basis_name:N",
-            title=None,
-            scale=alt.Scale(
-                domain=[BASIS_NAMES["reported"], BASIS_NAMES["derived"]], range=["circle", "circle"]
-            ),  # fmt: skip
-        ),
-        tooltip=tooltip,
+    # Reported months as filled dots, derived ones as hollow rings in the line's colour.
+    reported = (
+        base.transform_filter(alt.datum.basis == "reported")
+        .mark_circle(size=45, opacity=1)
+        .encode(tooltip=tooltip)
     )
-    layers = [lines, points]
+    derived = (
+        base.transform_filter(alt.datum.basis != "reported")
+        .mark_point(size=45, strokeWidth=1.8, filled=False, fill="#ffffff", opacity=1)
+        .encode(tooltip=tooltip)
+    )
+    layers = [lines, reported, derived]
     if highlight is not None and (frame["id"] == highlight).any():
         marked = frame[frame["id"] == highlight]
         ring = (
@@ -93,7 +93,7 @@ def month_lines(
         )
         note = (
             alt.Chart(marked.assign(text=marked["category"] + ": " + marked["label"]))
-            .mark_text(align="left", dx=10, dy=-14, fontSize=12, color=charts.TEXT_COLOUR)
+            .mark_text(align="right", dx=-12, dy=-16, fontSize=12, color=charts.TEXT_COLOUR)
             .encode(x=x, y="value:Q", text="text:N")
         )
         layers += [ring, note]
@@ -164,12 +164,12 @@ def year_bars(
     if others is not None and not others.empty:
         ticks = alt.Chart(others).encode(x=x, y="value:Q")
         layers.append(
-            ticks.mark_tick(thickness=3, size=44, color=charts.MUTED_COLOUR).encode(
+            ticks.mark_tick(thickness=3, size=18, xOffset=30, color=charts.MUTED_COLOUR).encode(
                 tooltip=[alt.Tooltip("who:N", title="Count"), alt.Tooltip("label:N", title="Value")]
             )
         )
         layers.append(
-            ticks.mark_text(align="left", dx=24, fontSize=11, color=charts.MUTED_COLOUR)
+            ticks.mark_text(align="left", dx=42, fontSize=11, color=charts.MUTED_COLOUR)
             .encode(text="text:N")
             .transform_calculate(text="datum.who + ': ' + datum.label")
         )

@@ -64,8 +64,8 @@ def _span(record) -> str:
 
 
 def volumes(chapter: Chapter) -> None:
-    """Key findings and 'Volumes and growth': the latest month against the months before,
-    and the monthly chart."""
+    """'One month up close': the month the first sources described in detail, against
+    the months before it (the monthly chart is `series`)."""
     package = chapter.package
     chapter.numbers(
         MAY, "china_vehicle_exports_2025_05_growth_mom", "china_vehicle_exports_2025_05_growth_yoy",
@@ -110,22 +110,6 @@ def volumes(chapter: Chapter) -> None:
     else:
         chapter.text("months_before", str(chapter.unknown))
 
-    monthly = chapter.frame(["china_vehicle_exports_2024_05", "china_vehicle_exports_2025_04", MAY])
-    subtitle = ""
-    if chapter.has(MAY):
-        latest = package.record(MAY)
-        subtitle = (
-            f"{prose.period(latest['period_start'], latest['period_end'])} as reported; "
-            "the comparison months implied by its growth rates"
-        )
-    chart = exhibits.month_bars(
-        monthly,
-        title="China's vehicle exports by month",
-        subtitle=subtitle,
-        source=credit(chapter, [MAY], via="CAAM") + "; derived values by the book",
-        y_title="Vehicles exported",
-    )
-    chapter.chart("fig_exports_monthly", exhibits.wrap_source(chart))
 
 
 def electric_share(chapter: Chapter) -> None:
@@ -616,7 +600,8 @@ def years(chapter: Chapter) -> None:
         marked_text="largest exporter" if marked else "",
         others=other_frame,
     )
-    chapter.chart("fig_exports_annual", exhibits.wrap_source(chart))
+    # Narrower than the default plot: the labels of the other counts sit to its right.
+    chapter.chart("fig_exports_annual", exhibits.wrap_source(exhibits.with_width(chart, 470)))
 
 
 def plug_in_hybrids(chapter: Chapter) -> None:
