@@ -58,6 +58,12 @@ def test_figures_quote_the_sentence_and_guess_unit_and_period(tmp_path):
     assert exports["reporter_entity_id"] == "caam"
     growth = figures["12.5 percent"]
     assert (growth["metric"], growth["unit"], growth["value"]) == ("growth_yoy", "percent", "12.5")
+    assert growth["figure_id"] == "china_vehicle_exports_2026_02_growth_yoy"
+    assert (growth["relation"], growth["related_figure_id"]) == (
+        "growth_of",
+        "china_vehicle_exports_2026_02",
+    )
+    assert (growth["base_period_start"], growth["base_period_end"]) == ("2025-02-01", "2025-02-28")
     ytd = figures["1.2 million"]
     assert ytd["metric"] == "nev_exports" and ytd["value"] == "1200000"
     assert (ytd["period_start"], ytd["period_end"], ytd["period_type"]) == (

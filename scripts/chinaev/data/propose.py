@@ -256,6 +256,18 @@ def _figure_id(metric: str, start: str, end: str, period_type: str, taken: set[s
     return name
 
 
+def _base_period(start: str, end: str, metric: str) -> tuple[str, str]:
+    """The period a growth rate is measured from: a year earlier, or the month before."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    if metric == "growth_mom":
+        y, m = (first.year, first.month - 1) if first.month > 1 else (first.year - 1, 12)
+        return f"{y}-{m:02d}-01", _last_day(y, m).isoformat()
+    return (
+        first.replace(year=first.year - 1).isoformat(),
+        _last_day(last.year - 1, last.month).isoformat(),
+    )
+
+
 def _number(value: float) -> str:
     return f"{value:.10g}"
 
@@ -301,6 +313,7 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
     taken: set[str] = set()
     # (paragraph, token, occurrence) -> (figure_id, role) for the tokens a figure covers
     covered: dict[tuple[int, str, int], tuple[str, str]] = {}
+    last_level: dict[str, dict] = {}  # sentence -> the export level proposed in it
     for number, block in enumerate(paragraphs(text), start=1):
         flat = normalise(block)
         seen: dict[str, int] = {}
@@ -320,7 +333,17 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
             start, end, period_type, why = clause_period(sentence, as_written, published)
             qualifier = HEDGES.get((match.group("hedge") or "").lower(), "exact")
             low, high = BOUNDS[qualifier]
-            figure_id = _figure_id(metric, start, end, period_type, taken)
+            level = last_level.get(sentence) if metric.startswith("growth_") else None
+            if level:  # a growth rate after its level in one sentence: name and link it
+                figure_id = _figure_id(f"{level['figure_id'][6:]}_{metric}", "", "", "", taken)
+                start, end, period_type = (
+                    level["period_start"],
+                    level["period_end"],
+                    level["period_type"],
+                )
+                powertrain = level["basis_powertrain"]
+            else:
+                figure_id = _figure_id(metric, start, end, period_type, taken)
             row = {column: "" for column in FIGURE_COLUMNS}
             row.update(
                 figure_id=figure_id,
@@ -346,6 +369,13 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
                 basis_powertrain=powertrain,
                 basis_flow="exports" if "export" in sentence.lower() else "",
             )
+            if level:
+                base = _base_period(start, end, metric)
+                row.update(relation="growth_of", related_figure_id=level["figure_id"],
+                           base_period_start=base[0], base_period_end=base[1],
+                           basis_vehicles=level["basis_vehicles"])  # fmt: skip
+            elif metric.endswith("exports"):
+                last_level[sentence] = row
             row[REVIEW] = (
                 f"proposed: unit and metric guessed from the sentence; period: {why}; "
                 "check the subject, reporter and basis, and drop the row if the number is "

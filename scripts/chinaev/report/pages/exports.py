@@ -111,7 +111,6 @@ def volumes(chapter: Chapter) -> None:
         chapter.text("months_before", str(chapter.unknown))
 
 
-
 def electric_share(chapter: Chapter) -> None:
     """'The electric share': NEV exports against the totals, and the share chart."""
     chapter.numbers(
@@ -379,6 +378,8 @@ def _is_single_month(start, end) -> bool:
 
 def _national(frame: pd.DataFrame) -> pd.DataFrame:
     """China's own national figures, not a part of them nor a count set beside them."""
+    if frame.empty:
+        return frame
     keep = (frame["entity_id"] == "china") & (frame["geography"] == "CHN")
     keep &= frame["scope"] == "national"
     return frame[keep & (frame["relation"].fillna("") == "")]
@@ -388,18 +389,20 @@ def monthly(package, metric: str) -> pd.DataFrame:
     """One row a month for `metric` (id, period_start, period_end, basis), from the first
     month the package holds to the last; a month it does not hold has no row. A reported
     figure wins over a derived one for the same month."""
-    figures = _national(package.figures)
-    figures = figures[(figures["metric"] == metric) & (figures["period_type"] == "month")]
-    derived = package.derived
-    derived = derived[(derived["metric"] == metric) & (derived["geography"] == "CHN")]
-    spans = zip(derived["period_start"], derived["period_end"], strict=True)
-    derived = derived[[_is_single_month(start, end) for start, end in spans]]
-    rows = pd.concat(
-        [
-            figures.assign(id=figures["figure_id"], basis="reported", rank=0),
-            derived.assign(id=derived["derived_id"], basis="derived", rank=1),
-        ]
-    )
+    figures, derived = _national(package.figures), package.derived
+    if not figures.empty:
+        figures = figures[(figures["metric"] == metric) & (figures["period_type"] == "month")]
+    if not derived.empty:
+        derived = derived[(derived["metric"] == metric) & (derived["geography"] == "CHN")]
+        spans = zip(derived["period_start"], derived["period_end"], strict=True)
+        derived = derived[[_is_single_month(start, end) for start, end in spans]]
+    parts = [
+        frame.assign(id=frame[key], basis=basis, rank=rank)
+        for frame, key, basis, rank in ((figures, "figure_id", "reported", 0),
+                                        (derived, "derived_id", "derived", 1))
+        if not frame.empty  # as of an early date a table can be empty, without columns
+    ]  # fmt: skip
+    rows = pd.concat(parts) if parts else pd.DataFrame()
     if rows.empty:
         return pd.DataFrame(columns=["id", "period_start", "period_end", "basis"])
     # One record a month: reported before derived, then by id so a tie is stable.
@@ -410,6 +413,8 @@ def monthly(package, metric: str) -> pd.DataFrame:
 def annual(package, metric: str = "vehicle_exports") -> pd.DataFrame:
     """China's reported exports by calendar year (id, period_start), CAAM's count."""
     figures = _national(package.figures)
+    if figures.empty:
+        return pd.DataFrame(columns=["id", "period_start"])
     figures = figures[(figures["metric"] == metric) & (figures["period_type"] == "year")]
     figures = figures.sort_values(["period_start", "figure_id"]).drop_duplicates("period_start")
     return figures.assign(id=figures["figure_id"])[["id", "period_start"]].reset_index(drop=True)
@@ -431,6 +436,8 @@ def _missing(months: pd.DataFrame) -> list[str]:
 def _growth_of(package, figure_id: str) -> str | None:
     """The reported year-on-year growth of a figure, if the package holds one."""
     figures = package.figures
+    if figures.empty:
+        return None
     match = figures[
         (figures["relation"] == "growth_of") & (figures["related_figure_id"] == figure_id)
     ]
@@ -542,6 +549,8 @@ def years(chapter: Chapter) -> None:
     marked = int(when) if when.isdigit() else None
     # Other counts of the same years (CPCA, ECG): figures set beside the annual ones.
     figures = package.figures
+    if figures.empty:
+        figures = pd.DataFrame(columns=["relation", "related_figure_id", "metric"])
     others = figures[
         (figures["relation"] == "context_of") & figures["related_figure_id"].isin(rows["id"])
     ]
