@@ -20,31 +20,26 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from chinaev.data import paths
 from chinaev.data.numbers import parse_as_written
 from chinaev.data.sourcetext import audit_keys, body, normalise, paragraphs, sha256_of
 
-SOURCE_COLUMNS = [
-    "source_id", "file", "kind", "title", "publisher", "publisher_basis", "author",
-    "published_date", "date_precision", "date_inferred", "date_basis", "url", "url_note",
-    "accessed", "accessed_note", "language", "sha256", "licence_note", "reliability_note",
-]  # fmt: skip
-FIGURE_COLUMNS = [
-    "figure_id", "source_id", "locator", "quote", "as_written", "value", "unit",
-    "qualifier", "lower", "upper", "metric", "entity_id", "reporter_entity_id", "scope",
-    "geography", "period_start", "period_end", "period_type", "chapter", "relation",
-    "related_figure_id", "base_period_start", "base_period_end", "correction_id", "note",
-    "basis_vehicles", "basis_powertrain", "basis_flow",
-]  # fmt: skip
-AUDIT_COLUMNS = [
-    "source_id", "locator", "token", "occurrence", "status", "figure_id", "event_id",
-    "role", "note",
-]  # fmt: skip
+
+@functools.cache
+def columns(resource: str) -> list[str]:
+    """A table's columns, in order, from its Table Schema in the book's package."""
+    schema = paths.DATAPACKAGE.parent / "schemas" / f"{resource}.json"
+    return [field["name"] for field in json.loads(schema.read_text(encoding="utf-8"))["fields"]]
+
+
 REVIEW = "review"
 MAX_QUOTE = 300
 
@@ -282,7 +277,7 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
     if re.match(r"^\d{4}-\d{2}-\d{2}$", head.get("published", "")):
         published = date.fromisoformat(head["published"])
     publisher = head.get("publisher", "")
-    source = {column: "" for column in SOURCE_COLUMNS}
+    source = {column: "" for column in columns("sources")}
     source.update(
         source_id=sid,
         file=path.name,
@@ -344,7 +339,7 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
                 powertrain = level["basis_powertrain"]
             else:
                 figure_id = _figure_id(metric, start, end, period_type, taken)
-            row = {column: "" for column in FIGURE_COLUMNS}
+            row = {column: "" for column in columns("figures")}
             row.update(
                 figure_id=figure_id,
                 source_id=sid,
@@ -387,7 +382,7 @@ def propose(path: Path, *, source_id: str | None = None) -> Proposal:
                 key = (number, year, 1)
                 covered.setdefault(key, (figure_id, "period"))
     for number, token, occurrence in audit_keys(text):
-        row = {column: "" for column in AUDIT_COLUMNS}
+        row = {column: "" for column in columns("audit")}
         row.update(source_id=sid, locator=f"p{number}", token=token, occurrence=str(occurrence))
         hit = covered.get((number, token, occurrence))
         if hit:
@@ -416,9 +411,9 @@ def write(proposal: Proposal, out: Path | None = None) -> str:
     """Write the three tables into folder `out` (sources.csv, figures.csv, audit.csv), or
     return them as one text, each table under a `# name` line, for stdout."""
     tables = {
-        "sources": to_csv([proposal.source], SOURCE_COLUMNS),
-        "figures": to_csv(proposal.figures, FIGURE_COLUMNS),
-        "audit": to_csv(proposal.audit, AUDIT_COLUMNS),
+        "sources": to_csv([proposal.source], columns("sources")),
+        "figures": to_csv(proposal.figures, columns("figures")),
+        "audit": to_csv(proposal.audit, columns("audit")),
     }
     if out is None:
         return "\n".join(f"# {name}\n{text}" for name, text in tables.items())
