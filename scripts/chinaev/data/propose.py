@@ -211,10 +211,19 @@ def guess_unit_metric(as_written: str, sentence: str) -> tuple[str, str, str]:
     exports = "export" in low
     if re.search(r"percent|per cent|%|-fold", written):
         after = low.split(written, 1)[-1][:60]
-        if "month on month" in after or "month-on-month" in after:
-            return "percent", "growth_mom", "nev" if nev else "all_powertrains"
-        if re.search(r"year[ -]on[ -]year|from a year|-fold", after + written):
-            return "percent", "growth_yoy", "nev" if nev else "all_powertrains"
+        # The nearer of the two phrases names the rate ("22.2 percent year on year and
+        # 7.4 percent month on month").
+        places = {
+            "growth_yoy": min((after.find(w) for w in ("year on year", "year-on-year",
+                                                      "from a year") if w in after), default=99),
+            "growth_mom": min((after.find(w) for w in ("month on month", "month-on-month")
+                               if w in after), default=99),
+        }  # fmt: skip
+        if "-fold" in written:
+            places["growth_yoy"] = -1
+        nearest = min(places, key=places.get)
+        if places[nearest] < 99:
+            return "percent", nearest, "nev" if nev else "all_powertrains"
         if exports and nev:
             return "percent", "nev_share_of_exports", "nev"
         return "percent", "market_share" if "share" in low else "", "nev" if nev else ""
