@@ -72,11 +72,11 @@ _build/pdf/book.pdf: $(BOOK_INPUTS)
 # finds stale derived figures).
 test: setup
 	@$(BIN)/python -m compileall -q scripts
-	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff check scripts tests benchmarks book
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: setup
-	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff check scripts tests benchmarks book
 	$(BIN)/ruff format --check scripts tests benchmarks
 
 clean:

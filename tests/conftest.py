@@ -211,7 +211,11 @@ def chromium():
 # hands out groups by their number of tests (most first) and single tests after them,
 # so a slow test kept in a small group would run last on one process while the other
 # waited.
-SHARED_FIXTURES = {"built_minibook": "minibook", "minibook_source": "minibook"}
+SHARED_FIXTURES = {
+    "built_minibook": "minibook",
+    "minibook_source": "minibook",
+    "planted_book": "planted_book",
+}
 SPREAD_SINGLY = ["test_as_of", "test_nbval", "test_run", "test_pages", "test_hostile"]
 
 

@@ -93,10 +93,10 @@ def test_bundle_gives_html_an_offline_table_and_latex_plain_tables(index):
     assert 'href="references.html#ref-' in page
     plain = bundle["text/markdown"]
     assert "<" not in plain.replace("<-", "")  # no HTML for LaTeX
-    assert plain.count("```{table}") == index["Chapter"].nunique()
-    assert plain.count("\n| ") == len(index) + plain.count("```{table}")  # headers + rows
+    assert plain.count(":::{table}") == index["Chapter"].nunique()
+    assert plain.count("\n| ") == len(index) + plain.count(":::{table}")  # headers + rows
     assert f":widths: {' '.join(map(str, figure_index.PDF_WIDTHS))}" in plain
-    assert plain.count(":class: longtable") == plain.count("```{table}")  # breaks across pages
+    assert plain.count(":class: longtable") == plain.count(":::{table}")  # breaks across pages
     assert "| Derived from: " in plain and "| nearly 26 million vehicles |" in plain
 
 

@@ -389,7 +389,9 @@ def table(
     body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     options = [":class: longtable"] * long + [f":name: {name}"]
     options += [f":widths: {' '.join(map(str, widths))}"] if widths else []
-    lines = [f"```{{table}} {escape.myst(caption)}", *options, "", header, rule, *body, "```"]
+    # A colon fence, not backticks: a backtick fence's opening line may hold no backtick,
+    # so a caption quoting data with a backtick in it would silently lose the table.
+    lines = [f":::{{table}} {escape.myst(caption)}", *options, "", header, rule, *body, ":::"]
     return Markdown("\n".join(lines))
 
 
