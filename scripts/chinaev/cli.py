@@ -188,6 +188,8 @@ def parser() -> argparse.ArgumentParser:
         help="write html/ and pdf/ here (default: _build, or BOOK_DIR/_build with --book-dir)",
     )
     p.set_defaults(func=cmd_build)
+
+    __import__("chinaev.data.propose", fromlist=["_"]).add_command(sub)  # `chinaev propose`
     return top
 
 

@@ -42,6 +42,7 @@ REASONS = {
     "listed_items": "the length of a list given in full elsewhere",
     "non_quantitative": "a date or label with no quantity attached",
     "product_detail": "a product feature outside the book's scope",
+    "out_of_scope": "a quantity outside what the book takes from the source",
 }
 # How a captured token was captured: the audit's role, and its column in the table.
 CAPTURED_AS = {
