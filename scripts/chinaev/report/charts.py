@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import textwrap
 from importlib import metadata
 
 import altair as alt
@@ -138,6 +139,9 @@ def theme_config() -> dict:
     }
 
 
+SUBTITLE_CHARS = 80
+
+
 def styled(
     chart: alt.TopLevelMixin,
     *,
@@ -166,7 +170,11 @@ def styled(
         color=MUTED_COLOUR,
         offset=10,
     )
-    heading = alt.TitleParams(title, subtitle=subtitle or alt.Undefined)
+    # A long subtitle is set on several lines: on one it would run past the plot's width
+    # and be cut off at the chart's edge (about 80 characters fit at the theme's 14 px).
+    lines = textwrap.wrap(subtitle or "", SUBTITLE_CHARS, break_on_hyphens=False)
+    shown = lines if len(lines) > 1 else (subtitle or alt.Undefined)
+    heading = alt.TitleParams(title, subtitle=shown)
     return alt.vconcat(chart.properties(title=source_line), title=heading).properties(
         description=description
     )
