@@ -7,6 +7,9 @@ The book's words for codes (a footprint status, a policy lane, a figure's basis)
 - every category is a {value, label} pair with a non-empty label, each value once;
 - every code in the data, and every code the field's `enum` allows, has a category
   (a code with no category would reach a page with no words for it);
+- each `labels` row's code is a value of the field its vocabulary's `codes_from` names
+  (like a foreign key), one codes_from and one order per position in each vocabulary;
+- an event on the policy timeline (policy_lane) has a short_label, and only such an event;
 - each evidence item's locator is a paragraph of its source, its quote (if any) stands
   verbatim in that paragraph, its summary is not copied from it, and `{figure}` appears
   in the summary exactly when a figure_id is given.
@@ -26,11 +29,45 @@ FIGURE = "{figure}"
 
 def check_editorial(folder, tables, texts) -> Iterator[Problem]:
     """Label vocabularies (categories) and the evidence resource."""
-    for resource in read_descriptor(folder)["resources"]:
+    descriptor = read_descriptor(folder)
+    fields = {}
+    for resource in descriptor["resources"]:
         for field in resource.get("schema", {}).get("fields", []):
+            fields[f"{resource['name']}.{field['name']}"] = field
             if "categories" in field:
                 yield from _categories(resource["name"], field, tables.get(resource["name"], []))
+    yield from _labels(tables, fields)
+    for line, row in enumerate(tables.get("events", []), start=2):
+        if bool(row.get("policy_lane")) != bool(row.get("short_label")):
+            message = "an event on the policy timeline needs policy_lane and short_label both"
+            yield Problem("events", line, "short_label", message)
     yield from _evidence(tables.get("evidence", []), texts)
+
+
+def _labels(tables: dict, fields: dict) -> Iterator[Problem]:
+    """Each vocabulary's codes come from the field it names; orders are distinct."""
+    first: dict[str, str] = {}
+    orders: set[tuple[str, str]] = set()
+    for line, row in enumerate(tables.get("labels", []), start=2):
+        vocabulary, source = row.get("vocabulary", ""), row.get("codes_from", "")
+        if first.setdefault(vocabulary, source) != source:
+            message = f"vocabulary {vocabulary!r} takes its codes from {first[vocabulary]!r}"
+            yield Problem("labels", line, "codes_from", message)
+        if (vocabulary, row.get("order", "")) in orders:
+            message = f"order {row.get('order')} is used twice in vocabulary {vocabulary!r}"
+            yield Problem("labels", line, "order", message)
+        orders.add((vocabulary, row.get("order", "")))
+        if not source:
+            continue
+        if source not in fields:
+            yield Problem("labels", line, "codes_from", f"no field {source!r} in the package")
+            continue
+        resource, name = source.split(".", 1)
+        allowed = set(fields[source].get("constraints", {}).get("enum", []))
+        allowed |= {r.get(name, "") for r in tables.get(resource, [])}
+        if row.get("code") not in allowed:
+            message = f"code {row.get('code')!r} is not a value of {source}"
+            yield Problem("labels", line, "code", message)
 
 
 def _categories(resource: str, field: dict, rows: list[dict]) -> Iterator[Problem]:

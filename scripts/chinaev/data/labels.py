@@ -15,3 +15,12 @@ def categories(package, resource: str, field: str) -> dict[str, str]:
                 if column["name"] == field:
                     return {c["value"]: c["label"] for c in column.get("categories", [])}
     raise KeyError(f"no field {resource}.{field} in {package.path}")
+
+
+def vocabulary(package, name: str) -> dict[str, str]:
+    """{code: label} of a vocabulary of the labels resource, in its order."""
+    rows = package.labels
+    rows = rows[rows["vocabulary"] == name].sort_values("order")
+    if rows.empty:
+        raise KeyError(f"no vocabulary {name!r} in the labels of {package.path}")
+    return dict(zip(rows["code"], rows["label"], strict=True))
