@@ -597,6 +597,27 @@ def foreign_key_entity(p):
     return Expect(p.run(), "data/figures.csv", line, "entity_id", "foreign-key")
 
 
+@case(LINK, "a code in the data with no label (category) in its field's schema")
+def code_without_category(p):
+    path = p.package / "schemas" / "footprint.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    status = next(f for f in schema["fields"] if f["name"] == "status")
+    status["categories"] = [c for c in status["categories"] if c["value"] != "stated"]
+    path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    rows = read_csv(p.data("footprint"))
+    line = next(i for i, r in enumerate(rows, 2) if r["status"] == "stated")
+    return Expect(p.run(), "data/footprint.csv", line, "status", "no category")
+
+
+@case(LINK, "a label for a code that its vocabulary's field does not have")
+def label_code_unknown(p):
+    rows = read_csv(p.data("labels"))
+    line = next(i for i, r in enumerate(rows, 2) if r["vocabulary"] == "policy_city_money")
+    rows[line - 2]["code"] = "hefei_no_such_figure"
+    write_csv(p.data("labels"), rows)
+    return Expect(p.run(), "data/labels.csv", line, "code", "not a value of figures.figure_id")
+
+
 @case(LINK, "a figure's source that does not exist")
 def foreign_key_source(p):
     line = edit_row(p.package, "figures", "figure_id", FIG, source_id="seed-999")
@@ -796,6 +817,20 @@ def value_not_in_quote(p):
 def locator_beyond_text(p):
     line = edit_row(p.package, "figures", "figure_id", FIG, locator="p99")
     return Expect(p.validate(), "data/figures.csv", line, "locator", "not a paragraph")
+
+
+@case(PROVENANCE, "an evidence item whose locator is beyond the last paragraph")
+def evidence_locator_beyond_text(p):
+    line = edit_row(p.package, "evidence", "evidence_id", "compliance_seed-003_p8", locator="p99")
+    return Expect(p.validate(), "data/evidence.csv", line, "locator", "not a paragraph")
+
+
+@case(PROVENANCE, "an evidence item whose quote is not in its paragraph")
+def evidence_quote_not_in_source(p):
+    line = edit_row(
+        p.package, "evidence", "evidence_id", "compliance_seed-003_p8", quote="banned outright"
+    )
+    return Expect(p.validate(), "data/evidence.csv", line, "quote", "not found verbatim")
 
 
 @case(PROVENANCE, "a number in a source that the audit does not classify")

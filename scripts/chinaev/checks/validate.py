@@ -23,6 +23,7 @@ from chinaev.checks.consistency import (
     check_iea_edition,
 )
 from chinaev.checks.countries import check_countries
+from chinaev.checks.editorial import check_editorial
 from chinaev.checks.provenance import MAX_QUOTE, check_audit, check_quoted_records, source_texts
 from chinaev.checks.schema import table_schema_problems
 from chinaev.data import paths
@@ -111,6 +112,7 @@ def validate_package(
         check_comparisons,
         check_values,
         check_countries,
+        check_editorial,
     ):
         result.problems += list(check(folder, tables, texts))
     files = {resource["name"]: resource["path"] for resource in descriptor["resources"]}

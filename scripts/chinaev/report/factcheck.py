@@ -16,68 +16,9 @@ from chinaev.data.factcheck.intervals import ALL_MODES, Interval
 from chinaev.data.package import Package
 from chinaev.report import prose
 
-# What each verdict means, for the table that counts them (in the order of VERDICTS).
-MEANINGS = {
-    "consistent": "the IEA value agrees with the claim as written",
-    "consistent once defined": "it agrees once the claim's definition or period is taken "
-    "into account",
-    "inconsistent": "it disagrees beyond rounding and the named differences",
-    "not checkable": "a target, no IEA value for the period, or a difference the IEA data "
-    "cannot size",
-}
-
-# Why a comparison got its verdict (the `reason` column of the results).
-REASONS = {
-    "match": "the IEA value matches the claim on the comparison's own definition",
-    "match_once_defined": "the IEA value matches once the claim's definition or period "
-    "is taken into account",
-    "mismatch": "the IEA value differs by more than rounding and the named differences allow",
-    "target": "the claim is a target or expected share for a future year: no statistic yet",
-    "projection": "the IEA value is a scenario projection, not a statistic",
-    "no_iea_value": "the IEA data in the package have no value for the period",
-    "period_outside": "the claim's period lies outside the IEA years compared",
-    "undated": "the claim has no period",
-    "unsizeable": "the numbers differ, and part of the difference is one the IEA data cannot size",
-}
-# Why claims are not checkable, by reason: the verb for one claim and for several.
-GROUPS = {
-    "target": ("is a target or expected share", "are targets or expected shares"),
-    "projection": ("is set against a projection", "are set against projections"),
-    "no_iea_value": ("has no IEA value for its period", "have no IEA value for their period"),
-    "period_outside": (
-        "falls outside the IEA years compared",
-        "fall outside the IEA years compared",
-    ),
-    "undated": ("is undated", "are undated"),
-    "unsizeable": (
-        "differs in a way the IEA data cannot size",
-        "differ in ways the IEA data cannot size",
-    ),
-}
-# What the IEA value shown for a claim is (a chart gives each kind its own marker).
-KINDS = (
-    "IEA value for the claim's year",
-    "IEA value for the latest earlier year",
-    "IEA projection for the target year",
-)
-# Why a news figure has no IEA counterpart: as the table says it, as a sentence says it.
-NOT_COMPARED = {
-    "none": (
-        "measures no number of vehicles (prices, tariffs, investment, quality scores, places, "
-        "people)",
-        "measure no number of vehicles",
-    ),
-    "exports": ("exports: the IEA data have no trade series", "count exports"),
-    "production": (
-        "production or capacity: the IEA data count sales and vehicles in use only",
-        "count production or production capacity",
-    ),
-    "company": (
-        "one company's, brand group's or plant's figure: the IEA data give countries and regions",
-        "belong to one company, brand group or plant",
-    ),
-    "other": ("no IEA series measures the same thing", "match no IEA series"),
-}
+# The words for the fact-check's codes (what each verdict means, why a claim is not
+# checkable, what kind of IEA value is shown, why a figure is not compared) are
+# vocabularies of the package's labels resource (factcheck_*); here only the codes.
 SCENARIOS = {
     "Projection-STEPS": "stated-policies scenario (STEPS)",
     "Projection-APS": "announced-pledges scenario (APS)",
@@ -157,12 +98,13 @@ def iea_cell(row: pd.Series) -> str:
 
 
 def iea_kind(row: pd.Series) -> str:
-    """Which of KINDS the IEA value shown for a row of the results is."""
+    """What the IEA value shown for a row of the results is: the code of its label in the
+    vocabulary factcheck_iea_value_kind."""
     if row["reason"] == "target":
-        return KINDS[2]
+        return "target_projection"
     if not math.isnan(row["iea_value"]):
-        return KINDS[0]
-    return KINDS[1]
+        return "claim_year"
+    return "earlier_year"
 
 
 def gap_cell(row: pd.Series) -> str:
@@ -268,8 +210,8 @@ def _off(found: Interval | None, claim: Interval) -> str:
 
 
 def why_not_compared(row: pd.Series, kinds: pd.Series) -> str:
-    """The key into NOT_COMPARED for a figure no comparison uses, from its basis columns
-    and the type of entity it is about."""
+    """Why a figure no comparison uses is not compared (a code of the vocabularies
+    factcheck_not_compared*), from its basis columns and the type of entity it is about."""
     if row["basis_flow"] == "not_applicable":
         return "none"
     if row["basis_flow"] == "exports":

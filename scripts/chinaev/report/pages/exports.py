@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from chinaev.data.labels import categories
 from chinaev.report import escape, exhibits, prose, references, series_charts
 from chinaev.report.chapter import Chapter, direction
 
@@ -25,14 +26,7 @@ SERIES = {"vehicle_exports": "all vehicles", "nev_exports": "new-energy vehicles
 LARGEST = "china_largest_vehicle_exporter"
 PHEV_SHARE = "china_phev_share_of_nev_exports_2025"
 
-# What a source says of a destination, in the order the destinations table lists it.
-SIGNALS = {
-    "top_growth": "among the fastest-growing destinations",
-    "core_growth_market": "core market for additional export growth",
-    "previous_high_share": "earlier pattern: relatively high share",
-    "previous_strong_performance": "earlier pattern: strong performance",
-    "current_relative_strength": "current pattern: relatively strong",
-}
+# What a source says of a destination: the categories of destinations.signal, in order.
 
 
 def credit(chapter: Chapter, ids: list[str], via: str = "") -> str:
@@ -258,11 +252,11 @@ def horgos(chapter: Chapter) -> None:
     chapter.chart("fig_exports_horgos", exhibits.wrap_source(chart))
 
 
-def _said(row) -> str:
+def _said(row, signals: dict[str, str]) -> str:
     """One signal as the destinations table shows it: the phrase, for a ranked list the
     position, the period, and the locator so that a reader can find the words in the
     source ('p5' is paragraph 5)."""
-    phrase = SIGNALS.get(row["signal"], row["signal"].replace("_", " "))
+    phrase = signals.get(row["signal"], row["signal"].replace("_", " "))
     if pd.notna(row["list_position"]):
         phrase += f" (listed {prose.ordinal(int(row['list_position']))})"
     period = prose.period(row["period_start"], row["period_end"])
@@ -276,10 +270,11 @@ def destinations(chapter: Chapter):
     sources say of it (the sources give no volumes by destination)."""
     package = chapter.package
     named = package.destinations
-    order = {signal: position for position, signal in enumerate(SIGNALS)}
+    signals = categories(package, "destinations", "signal")
+    order = {signal: position for position, signal in enumerate(signals)}
     rows = named.assign(
-        said=[_said(row) for _, row in named.iterrows()],
-        order=named["signal"].map(lambda s: order.get(s, len(SIGNALS))),
+        said=[_said(row, signals) for _, row in named.iterrows()],
+        order=named["signal"].map(lambda s: order.get(s, len(signals))),
     ).sort_values(["order", "list_position", "name"])
     # Each destination once, its statements in the order of the signals above.
     grouped = (

@@ -16,6 +16,7 @@ import pandas as pd
 from chinaev.checks.validate import QUALIFIER_BOUNDS
 from chinaev.data.factcheck import VERDICTS, counts
 from chinaev.data.factcheck.intervals import IEA_DIGITS
+from chinaev.data.labels import vocabulary
 from chinaev.report import escape, exhibits, factcheck, prose
 from chinaev.report.chapter import Chapter
 
@@ -233,13 +234,14 @@ CHART_COLUMNS += ["defined_lo", "defined_hi", "label"]
 def on_one_scale(chapter: Chapter, results: pd.DataFrame) -> None:
     """Glue the chart of every claim's range and IEA value as multiples of the news value."""
     rows = [row for _, row in results.iterrows()]
+    kinds = vocabulary(chapter.package, "factcheck_iea_value_kind")
     once_defined = results["reason"] == "match_once_defined"
     plotted = results.assign(
         category=results["claim"],
         claim_lo=results["news_lo"] / results["news_value"],
         claim_hi=results["news_hi"] / results["news_value"],
         iea=results["shown_iea"] / results["news_value"],
-        iea_kind=[factcheck.iea_kind(row) for row in rows],
+        iea_kind=[kinds[factcheck.iea_kind(row)] for row in rows],
         defined_lo=(results["defined_lo"] / results["news_value"]).where(once_defined),
         defined_hi=(results["defined_hi"] / results["news_value"]).where(once_defined),
         label=[f"news {row['news_shown']}; IEA {factcheck.iea_cell(row)}" for row in rows],
@@ -251,7 +253,7 @@ def on_one_scale(chapter: Chapter, results: pd.DataFrame) -> None:
         title="The news claims on the IEA's scale",
         subtitle="Grey: the claim's range; dot: the IEA value; line: the IEA range once defined",
         source=f"news articles listed below; {iea}",
-        kind_order=[k for k in factcheck.KINDS if k in set(plotted["iea_kind"])],
+        kind_order=[k for k in kinds.values() if k in set(plotted["iea_kind"])],
     )
     chapter.chart("fig_fact_check_claims", chart)
 
@@ -289,11 +291,12 @@ def verdicts(chapter: Chapter, results: pd.DataFrame):
     """The table of verdicts; glues what the checkable claims show, why the others cannot
     be checked and the pattern across them."""
     tally = counts(results)
+    meaning = vocabulary(chapter.package, "factcheck_verdict_meaning")
     table = pd.DataFrame(
         {
             "Verdict": list(VERDICTS),
             "Claims": [tally[v] for v in VERDICTS],
-            "Meaning": [factcheck.MEANINGS[v] for v in VERDICTS],
+            "Meaning": [meaning[v] for v in VERDICTS],
         }
     )
     agree = tally["consistent"] + tally["consistent once defined"]
@@ -304,7 +307,9 @@ def verdicts(chapter: Chapter, results: pd.DataFrame):
         contradict=counted_verb(tally["inconsistent"], "contradicts", "contradict"),
     )
     unchecked = results[results["verdict"] == "not checkable"]["reason"].value_counts()
-    why = prose.listing(counted_verb(int(n), *factcheck.GROUPS[r]) for r, n in unchecked.items())
+    one = vocabulary(chapter.package, "factcheck_not_checkable_one")
+    several = vocabulary(chapter.package, "factcheck_not_checkable_several")
+    why = prose.listing(counted_verb(int(n), one[r], several[r]) for r, n in unchecked.items())
     chapter.md("fc_not_checkable_why", "{why}", why=why)
     chapter.text("fc_not_checkable_why_plain", why)
     chapter.md("fc_pattern", "{pattern}", pattern=_pattern(results, tally))
@@ -353,9 +358,10 @@ def not_compared(chapter: Chapter, results: pd.DataFrame):
         rest.apply(factcheck.why_not_compared, axis=1, kinds=kinds) if len(rest) else pd.Series()
     )
     by_reason = reasons.value_counts()
+    why = vocabulary(package, "factcheck_not_compared")
     coverage = pd.DataFrame(
         {
-            "Why not compared": [factcheck.NOT_COMPARED[r][0] for r in by_reason.index],
+            "Why not compared": [why[r] for r in by_reason.index],
             "Figures": by_reason.to_numpy(),
         }
     )
@@ -365,7 +371,7 @@ def not_compared(chapter: Chapter, results: pd.DataFrame):
             "fc_largest_gap",
             "The largest group, of {n} figures, is of those that {what}",
             n=words(int(by_reason.iloc[0])),
-            what=factcheck.NOT_COMPARED[by_reason.index[0]][1],
+            what=vocabulary(package, "factcheck_not_compared_sentence")[by_reason.index[0]],
         )
     else:
         chapter.md("fc_largest_gap", "There are none")

@@ -12,34 +12,16 @@ import pandas as pd
 
 from chinaev.report import maps, prose, references
 from chinaev.report.chapter import Chapter
+from chinaev.report.pages.footprint_words import words
 
-# Reader-facing words for the footprint's codes. A country's map colour is its most
-# advanced status; markets a company only names in a speech (status "stated", kind
-# "target_market") are kept apart and never counted as operations.
-STATUS = {
-    "operating": "operating",
-    "completed": "completed, not yet operating",
-    "planned": "planned or announced",
-    "announced": "planned or announced",
-    "stated": "named in a speech only",
-}
-RANK = ["operating", "completed", "planned", "announced", "stated"]  # most advanced first
-STATUS_ORDER = list(dict.fromkeys(STATUS.values()))
+# Reader-facing words for the footprint's codes are the categories of footprint.status
+# (in order, most advanced first) and footprint.kind; the map's short symbol names and the
+# nouns for a kind in a sentence are the labels vocabularies footprint_symbol and
+# footprint_noun_one / _several. A country's map colour is its most advanced status;
+# markets a company only names in a speech (status "stated", kind "target_market") are
+# kept apart and never counted as operations.
 STATUS_COLOURS = ["#0072B2", "#009E73", "#56B4E9", "#E3D39A"]
 # fmt: off
-KIND = {"plant": "own plant", "knock_down_assembly": "knock-down kit assembly",
-        "assembly": "assembly in a partner's plant", "headquarters": "regional headquarters",
-        "sales_network": "sales through a partner's network",
-        "r_and_d": "research and production hub", "local_teams": "local teams",
-        "market_hub": "market hub", "target_market": "target market"}
-# Short names for the map's symbols, so that their legend fits over the ocean.
-SYMBOL = {"plant": "own plant", "knock_down_assembly": "kit assembly",
-          "assembly": "partner's plant", "headquarters": "headquarters", "r_and_d": "R&D hub"}
-# How a company's footprint reads in a sentence: (one, several).
-NOUNS = {"plant": ("a plant of its own", "plants of its own"),
-         "headquarters": ("a regional headquarters",) * 2,
-         "r_and_d": ("a research and production hub", "research and production hubs"),
-         "market_hub": ("a market hub", "market hubs")}
 # The companies the section on routes abroad follows, and each one's route in a phrase.
 ROUTES = {"byd": "BYD builds plants of its own",
           "saic-motor": "SAIC Motor prepares knock-down kit assembly and names regional markets",
@@ -68,15 +50,14 @@ CHALLENGES = [
      "already lead in intelligence.",
      "Weak: claims on both sides, from interested or unattributed voices, with no measurement"),
 ]
-# The charts' fixed settings: the map's colours, symbols, inset and titles.
-MAP = dict(status_order=STATUS_ORDER, status_colours=STATUS_COLOURS,
-           kind_order=list(SYMBOL.values()), home="CHN", home_label="China (home country)",
+# The charts' fixed settings: the map's colours, inset and titles (its status and symbol
+# orders come from the package, see words()).
+MAP = dict(status_colours=STATUS_COLOURS, home="CHN", home_label="China (home country)",
            inset=("Europe", (-11, 35, 42, 61)), aside_title="Placed only in a region",
            title="Where the sources place Chinese companies abroad",
            subtitle="Country colour: most advanced status reported; symbol: kind of facility",
            description_lead="World map of Chinese companies' operations abroad")
-BARS = dict(status_order=STATUS_ORDER, status_colours=STATUS_COLOURS,
-            title="What each company has abroad, by status",
+BARS = dict(status_colours=STATUS_COLOURS, title="What each company has abroad, by status",
             subtitle="Operations in the footprint; a region or a group of countries counts once",
             x_title="Entries (countries or regions)")
 CAPTIONS = {
@@ -129,6 +110,7 @@ class Footprint(NamedTuple):
 
 def footprint(chapter: Chapter) -> Footprint:
     package = chapter.package
+    said = words(chapter)
     names = package.entities.set_index("entity_id")["name"]
     places = country_names(chapter)
     rows = package.footprint.assign(
@@ -137,8 +119,8 @@ def footprint(chapter: Chapter) -> Footprint:
         where=lambda f: [
             places(c) if c else r for c, r in zip(f["country"], f["region"], strict=True)
         ],
-        what=lambda f: f["kind"].map(KIND).fillna(f["kind"].str.replace("_", " ")),
-        state=lambda f: f["status"].map(STATUS),
+        what=lambda f: f["kind"].map(said.kind).fillna(f["kind"].str.replace("_", " ")),
+        state=lambda f: f["status"].map(said.status),
     )
     stated = rows["status"] == "stated"
     if not stated.equals(rows["kind"] == "target_market"):
@@ -208,7 +190,7 @@ def where(chapter: Chapter) -> None:
     shown, places = parts.shown, country_names(chapter)
     rows = shown[["country"]].assign(
         status=shown["state"],
-        kind=shown["kind"].map(SYMBOL).fillna(shown["what"]),
+        kind=shown["kind"].map(words(chapter).symbol).fillna(shown["what"]),
         text=[f"{r.company}: {r.what}, {r.state} ({r.year})" for r in shown.itertuples()],
     )
     # Entries placed only in a region, and countries too small to draw, are listed beside.
@@ -253,7 +235,12 @@ def where(chapter: Chapter) -> None:
     ]
     chapter.md("in_china_list", "{entries}", entries=prose.listing(in_china))
     chart = maps.footprint_map(
-        rows[rows["country"] != ""], aside=aside, source=credit(chapter, shown), **MAP
+        rows[rows["country"] != ""],
+        aside=aside,
+        source=credit(chapter, shown),
+        status_order=words(chapter).status_order,
+        kind_order=list(words(chapter).symbol.values()),
+        **MAP,
     )
     chapter.chart("fig_localisation_map", chart)
 
@@ -265,7 +252,7 @@ def by_company(chapter: Chapter):
     shown = footprint(chapter).shown
     key = ["company", "partner", "rank", "what", "state", "year", "source_id", "locator"]
     listed = (
-        shown.assign(rank=shown["status"].map(RANK.index))
+        shown.assign(rank=shown["status"].map(words(chapter).rank.index))
         .groupby(key, sort=True)
         .agg(where=("where", lambda w: prose.listing(sorted(w))), first=("footprint_id", "min"))
         .reset_index()
@@ -307,6 +294,7 @@ def routes(chapter: Chapter) -> None:
         company_order=list(order.index),
         source=credit(chapter, operations),
         placeholder_text=nothing,
+        status_order=words(chapter).status_order,
         **BARS,
     )
     chapter.chart("fig_localisation_strategies", chart)
@@ -338,8 +326,10 @@ def describe(chapter: Chapter, shown: pd.DataFrame, company_id: str) -> str:
     """What the sources give a company abroad, by status and kind, as a phrase: 'operating,
     plants of its own in Thailand and Uzbekistan; planned or announced, ...' (the status
     said once, not after each noun)."""
-    rows = shown[shown["company_entity_id"] == company_id]
-    rows = rows.assign(rank=rows["status"].map(RANK.index)).sort_values(["rank", "footprint_id"])
+    rows, said = shown[shown["company_entity_id"] == company_id], words(chapter)
+    rows = rows.assign(rank=rows["status"].map(said.rank.index)).sort_values(
+        ["rank", "footprint_id"]
+    )
     if rows.empty:
         as_of = chapter.package.as_of
         return f"nothing abroad yet (as of {prose.date(as_of)})" if as_of else "nothing abroad"
@@ -349,8 +339,8 @@ def describe(chapter: Chapter, shown: pd.DataFrame, company_id: str) -> str:
         if status == "stated":
             by_status.setdefault("named in a speech", []).append(f"markets ({places})")
             continue
-        noun = NOUNS.get(kind, (KIND.get(kind, kind),) * 2)[len(group) > 1]
-        by_status.setdefault(STATUS[status], []).append(f"{noun} in {places}")
+        noun = said.nouns.get(kind, (said.kind.get(kind, kind),) * 2)[len(group) > 1]
+        by_status.setdefault(said.status[status], []).append(f"{noun} in {places}")
     return "; ".join(f"{status}, {prose.listing(parts)}" for status, parts in by_status.items())
 
 

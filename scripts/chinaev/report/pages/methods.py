@@ -12,6 +12,7 @@ import yaml
 
 from chinaev.checks import validate
 from chinaev.data import iea, sourcetext
+from chinaev.data.labels import categories
 from chinaev.data.package import load, package_dir
 from chinaev.report import escape, prose
 from chinaev.report.chapter import Chapter, long_table
@@ -28,29 +29,10 @@ RULES = [
 ]  # fmt: skip
 # Alias kinds a reader could not resolve unaided, in the order the table lists them.
 GARBLED = ["garbled", "misspelling", "descriptive", "unresolved"]
-# Why a number token was excluded from the audit, in words.
-REASONS = {
-    "page_furniture": "page furniture around the article",
-    "unrelated_post": "part of an unrelated post on the same page",
-    "list_numbering": "numbering of a list",
-    "citation_marker": "a bracketed citation marker with no reference list",
-    "citation_date": "the year of research the article cites",
-    "name_part": "part of a name or tagline",
-    "time_reference": "a loose time reference, not a quantity",
-    "rhetorical": "a figure of speech",
-    "vague_magnitude": "a vague magnitude that cannot be bounded",
-    "listed_items": "the length of a list given in full elsewhere",
-    "non_quantitative": "a date or label with no quantity attached",
-    "product_detail": "a product feature outside the book's scope",
-    "out_of_scope": "a quantity outside what the book takes from the source",
-}
-# How a captured token was captured: the audit's role, and its column in the table.
-CAPTURED_AS = {
-    "value": "Figure values",
-    "period": "Periods",
-    "event_date": "Event dates",
-    "repeat": "Repeats",
-}
+# How a captured token was captured: the audit's roles that name a way of capturing it, in
+# the order of the table's columns. The column heads, and the words for why a token was
+# excluded (the audit's other roles), are the categories of audit.role.
+CAPTURED_AS = ("value", "period", "event_date", "repeat")
 
 
 def capital(text: str) -> str:
@@ -204,17 +186,17 @@ def corrections(chapter: Chapter):
 def audit_by_source(chapter: Chapter):
     """The number audit: tokens in each article, captured (by role) and excluded."""
     audit, sources = chapter.package.audit, all_sources(chapter)
+    roles = categories(chapter.package, "audit", "role")
+    heads = {role: roles[role] for role in CAPTURED_AS}
     rows = []
     for source_id, group in audit.groupby("source_id", sort=True):
         captured = group[group["status"] == "captured"]
         row = {"Source": source_name(sources, source_id), "Numbers found": len(group)}
-        for role, label in CAPTURED_AS.items():
+        for role, label in heads.items():
             row[label] = int((captured["role"] == role).sum())
         row["Excluded"] = int((group["status"] == "excluded").sum())
         rows.append(row)
-    table = pd.DataFrame(
-        rows, columns=["Source", "Numbers found", *CAPTURED_AS.values(), "Excluded"]
-    )
+    table = pd.DataFrame(rows, columns=["Source", "Numbers found", *heads.values(), "Excluded"])
     totals = {"Source": "All sources", **{c: int(table[c].sum()) for c in table.columns[1:]}}
     table = pd.concat([table, pd.DataFrame([totals])], ignore_index=True)
     table[table.columns[1:]] = table[table.columns[1:]].map(prose.number)
@@ -242,11 +224,12 @@ def audit_by_source(chapter: Chapter):
 def audit_reasons(chapter: Chapter):
     """Why numbers were excluded, with where and an example of the reasoning."""
     audit, sources = chapter.package.audit, all_sources(chapter)
+    reasons = categories(chapter.package, "audit", "role")
     rows = []
     for role, group in audit[audit["status"] == "excluded"].groupby("role", sort=False):
         where = group["source_id"].value_counts().items()
         rows.append({
-            "Reason": REASONS.get(role, role.replace("_", " ")),
+            "Reason": reasons.get(role, role.replace("_", " ")),
             "Count": len(group),
             "Where": "; ".join(f"{source_name(sources, s)}: {prose.number(n)}" for s, n in where),
             "Example": name_sources(group["note"].iloc[0], sources),

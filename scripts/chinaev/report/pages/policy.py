@@ -10,6 +10,7 @@ from functools import partial
 
 import pandas as pd
 
+from chinaev.data.labels import categories, vocabulary
 from chinaev.data.package import load
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter
@@ -25,46 +26,9 @@ RECORDS = [
     "leapmotor_sales_2024", "jinhua_population", "tesla_shanghai_capacity",
     "volkswagen_hefei_hub_investment", "stellantis_leapmotor_investment",
 ]
-LANES = ["Market access", "Targets and plans", "Subsidies", "Mandates and credits",
-         "Local-government money"]
-# The instruments on the timeline: each event in the package assigned to a lane (one of
-# LANES), with the short label the chart shows.
-INSTRUMENT = {
-    "china_jv_requirement": ("Market access", "Joint ventures required"),
-    "china_joins_wto": ("Market access", "China joins the WTO"),
-    "china_opens_auto_industry": ("Market access", "Opened further to foreign makers"),
-    "tesla_shanghai_production_start": ("Market access", "Tesla's Shanghai plant starts"),
-    "china_nev_push_begins": ("Targets and plans", "NEV push begins"),
-    "china_sae_nev_roadmap": ("Targets and plans", "Industry technology roadmap"),
-    "china_nev_plan_2021_2035": ("Targets and plans", "State Council NEV plan"),
-    "china_ev_consumer_subsidies": ("Subsidies", "Consumer purchase subsidies"),
-    "china_nev_credit_mandate": ("Mandates and credits", "NEV credit rules (dual credits)"),
-    "hefei_government_guided_funds": ("Local-government money", "Hefei government-guided funds"),
-    "jinhua_nev_town_launch": ("Local-government money", "Jinhua NEV Town launched"),
-    "hefei_invests_in_nio": ("Local-government money", "Hefei buys into NIO"),
-    "hefei_further_nio_investment": ("Local-government money", "More Hefei money for NIO"),
-}
-
-# Who wrote each share: the 2025 one is the government's, the later ones an industry body's.
-TARGET_AUTHOR = {
-    "china_nev_share_target_2025": "Target in the State Council plan",
-    "china_nev_share_target_2030": "Share in the industry roadmap",
-    "china_nev_share_target_2035": "Share in the industry roadmap",
-}
-# The city-money table: what each figure is, and whose claim it is.
-CITY_MONEY = {
-    "hefei_emerging_industry_investment": ("Hefei: government-guided funds, emerging industries "
-                                           "of all kinds",
-                                           "official propaganda, as the article reports it"),
-    "hefei_nio_investment_2020": ("Hefei: stake in NIO", "the article"),
-    "hefei_nio_stake_2020": ("Hefei: share of NIO the stake bought", "the article"),
-    "hefei_nio_investment_2024": ("Hefei: further investment in NIO by a city-led consortium",
-                                  "the article"),
-    "hefei_ev_manufacturers": ("Hefei: EV makers in the city", "the article"),
-    "hefei_delegations_per_month": ("Hefei: delegations from other cities each month",
-                                    "Chinese financial media, as the article reports it"),
-    "china_ev_hub_localities": ("Localities competing to be China's EV capital", "the article"),
-}
+# The instruments on the timeline are the events with a policy_lane (its categories are
+# the chart's lanes) and a short_label; the labels of the target chart's series and of the
+# city-money table are vocabularies of the package's labels resource.
 # The events whose dates the prose gives.
 EVENTS = ("china_opens_auto_industry", "tesla_shanghai_production_start",
           "jinhua_nev_town_launch", "china_joins_wto")
@@ -177,7 +141,8 @@ def level(value: float, target: float) -> str:
 def timeline_frame(chapter: Chapter) -> pd.DataFrame:
     """One row per instrument event in the package, in date order."""
     package = chapter.package
-    shown = package.events[package.events["event_id"].isin(list(INSTRUMENT))]
+    shown = package.events[package.events["policy_lane"] != ""]
+    lanes = categories(package, "events", "policy_lane")
     # A programme over several years (a figure whose period spans years) is drawn as a bar.
     spans = package.figures[package.figures["period_type"] == "years"]
     spans = dict(zip(spans["figure_id"], spans["period_end"], strict=True))
@@ -187,8 +152,8 @@ def timeline_frame(chapter: Chapter) -> pd.DataFrame:
             "id": shown["event_id"],
             "date": shown["date"],
             "end": pd.to_datetime([spans.get(f, pd.NaT) for f in shown["figure_id"]]),
-            "lane": shown["event_id"].map(lambda i: INSTRUMENT[i][0]),
-            "label": shown["event_id"].map(lambda i: INSTRUMENT[i][1]),
+            "lane": shown["policy_lane"].map(lanes),
+            "label": shown["short_label"],
             "when": when,
             "detail": shown["description"],
             "dated_by": shown["date_inferred"].map(lambda by: exhibits.DATED_BY[1 if by else 0]),
@@ -206,7 +171,7 @@ def instruments(chapter: Chapter):
     credits = "; ".join(dict.fromkeys(timeline["source"])) if len(timeline) else "the sources"
     chart = exhibits.timeline(
         timeline,
-        lanes=LANES,
+        lanes=list(categories(chapter.package, "events", "policy_lane").values()),
         title="China's EV policy instruments, as the sources name them",
         subtitle="Filled points: date given by the source; hollow: inferred or supplied by the "
         "editors",
@@ -256,8 +221,9 @@ def targets(chapter: Chapter) -> None:
     def year_label(record):
         return f"{record['period_start'].year}"
 
-    points = chapter.frame(list(TARGET_AUTHOR), label_of=year_label)
-    points = points.assign(series=points["id"].map(TARGET_AUTHOR))
+    series = vocabulary(package, "policy_target_series")
+    points = chapter.frame(list(series), label_of=year_label)
+    points = points.assign(series=points["id"].map(series))
     reported = chapter.frame(["china_ev_share_of_sales_2024"], label_of=year_label)
     points = pd.concat([points, reported.assign(series="Reported by a news article")])
     points["year"] = points["category"].astype(int)
@@ -271,7 +237,7 @@ def targets(chapter: Chapter) -> None:
     ]
     projected = pd.concat(projected) if projected else recorded.iloc[0:0].assign(series="")
     lines = pd.concat([recorded.assign(series="IEA: recorded share of car sales"), projected])
-    authors = list(dict.fromkeys(TARGET_AUTHOR.values()))
+    authors = list(dict.fromkeys(series.values()))
     order = ["IEA: recorded share of car sales", *names, *authors, "Reported by a news article"]
     behind = [package.record(i)["source_id"] for i in points["id"]]
     behind = ([package.iea_source_id] if len(recorded) else []) + behind
@@ -358,8 +324,10 @@ def city_money(chapter: Chapter):
     package = chapter.package
     deals_and_claim = ["hefei_nio_investment_2020_2024", "hefei_emerging_industry_investment"]
     chapter.when("nio_part_of_claim", deals_and_claim, share_of_claim)
+    what_of = vocabulary(package, "policy_city_money")
+    claimant = vocabulary(package, "policy_city_money_claimant")
     money = chapter.frame(
-        list(CITY_MONEY), label_of=lambda r: prose.period(r["period_start"], r["period_end"])
+        list(what_of), label_of=lambda r: prose.period(r["period_start"], r["period_end"])
     )
     source_of = {i: package.record(i)["source_id"] for i in money["id"]}
     several = len(set(source_of.values())) != 1
@@ -370,11 +338,10 @@ def city_money(chapter: Chapter):
         for label, i in zip(money["label"], money["id"], strict=True)
     ]
     who = [
-        CITY_MONEY[i][1]
-        + (f": {references.source_credit(package, source_of[i])}" if several else "")
+        claimant[i] + (f": {references.source_credit(package, source_of[i])}" if several else "")
         for i in money["id"]
     ]
-    what = [CITY_MONEY[i][0] for i in money["id"]]
+    what = [what_of[i] for i in money["id"]]
     rows = pd.DataFrame({"What": what, "Amount": cited, "When": money["category"]})
     rows["According to"] = who
     if money.empty:

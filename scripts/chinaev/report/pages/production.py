@@ -14,6 +14,7 @@ import string
 
 import pandas as pd
 
+from chinaev.data.labels import categories
 from chinaev.report import escape, exhibits, prose
 from chinaev.report.chapter import Chapter, direction
 from chinaev.report.pages.production_iea import CHARGERS, Series, series
@@ -22,18 +23,9 @@ POWERTRAINS = {"BEV": "battery-electric (BEV)", "PHEV": "plug-in hybrid (PHEV)"}
 BYD_TESLA = "c003_byd_tesla_2024"
 
 # What a figure counts, as its source states it: the basis columns of the figures table
-# when the package has them, else the editors' reading given in the claims table.
+# when the package has them (in the words of their categories), else the editors' reading
+# given in the claims table.
 BASIS_COLUMNS = ("basis_vehicles", "basis_powertrain", "basis_flow")
-BASIS_WORDS = {
-    "all_vehicles": "all vehicle types", "passenger_cars": "passenger cars", "cars": "cars",
-    "commercial": "commercial vehicles", "unspecified": "vehicle type not stated",
-    "nev": "new-energy vehicles", "ev": "BEV and PHEV", "bev": "BEV only",
-    "phev": "PHEV only", "electric_unspecified": "electric, PHEVs not stated",
-    "all_powertrains": "all powertrains", "sales_wholesale": "wholesale sales",
-    "sales_retail": "retail sales", "sales_unspecified": "sales, wholesale or retail not stated",
-    "production": "production", "exports": "exports", "registrations": "registrations",
-    "stock": "vehicles in use", "capacity": "capacity",
-}  # fmt: skip
 
 # The news figures on China's scale: (figure, what it claims, what it counts as the
 # editors read it, their note, the IEA series beside it). Names in braces are the IEA
@@ -178,7 +170,8 @@ def counts(chapter: Chapter, record_id: str, fallback: str, editors: str) -> str
     columns, else the editors' reading; then the editors' note."""
     record = chapter.package.record(record_id)
     if all(column in record.index for column in BASIS_COLUMNS):
-        words = [BASIS_WORDS[record[c]] for c in BASIS_COLUMNS if record[c] in BASIS_WORDS]
+        said = {c: categories(chapter.package, "figures", c) for c in BASIS_COLUMNS}
+        words = [said[c][record[c]] for c in BASIS_COLUMNS if record[c] != "not_applicable"]
         return f"As stated: {'; '.join(words)}. {editors}".strip()
     return f"{fallback}. {editors}".strip()
 

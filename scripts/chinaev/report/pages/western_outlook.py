@@ -6,53 +6,14 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
+from chinaev.data.labels import categories
 from chinaev.report import prose, references
 from chinaev.report.chapter import Chapter
 
+# The evidence on each challenge is the package's `evidence` resource (topic: the
+# challenge; weight: how much the item can carry), its words the categories of those fields.
+CHAPTER = "western-responses"
 # fmt: off
-CHALLENGES = {"compliance": "Data and security compliance", "profit": "Profitability",
-              "autonomy": "Intelligent and autonomous driving"}
-# What each source says on each challenge, in the editors' words; the kind is how much
-# the item can carry: a rule in force, a named expert, an interested party, or a summary
-# of unknown reliability. {unicom} is the figure unicom_local_team_countries.
-EVIDENCE = [
-    ("compliance", "seed-003", "p8", "rule",
-     "The United States bars Chinese connected-car technology by rule, not by tariff."),
-    ("compliance", "seed-003", "p32", "reported",
-     "National-security worries in Brussels and Washington clash with carmakers' use of "
-     "Chinese production hubs."),
-    ("compliance", "seed-002", "p14", "interested",
-     "A researcher at a Chinese state-backed research centre names differing standards and "
-     "compliance systems abroad as an obstacle to be met by local partnerships."),
-    ("compliance", "seed-002", "p11", "interested",
-     "China Unicom's connected-car arm has local teams in {unicom} countries to run "
-     "carmakers' telematics abroad."),
-    ("compliance", "seed-004", "p15", "summary",
-     "Miao Wei, a former industry minister, lists data privacy and security rules abroad as "
-     "a key test, in an automatically rewritten summary of his book."),
-    ("profit", "seed-003", "p43", "expert",
-     "An expert at CSIS, a Washington think tank, warns that local governments' subsidies "
-     "risk a race to the bottom and firms that never go bankrupt."),
-    ("profit", "seed-003", "p30", "expert",
-     "Rhodium Group finds Chinese brands probably earn more per car in Europe than at home, "
-     "even after the EU duty."),
-    ("profit", "seed-004", "p15", "summary",
-     "Miao Wei sees fierce competition at home making innovation hard to turn into profit."),
-    ("autonomy", "seed-003", "p6", "expert",
-     "A US university expert says Chinese carmakers are now at the forefront of the "
-     "technology."),
-    ("autonomy", "seed-003", "p48", "interested",
-     "Leapmotor's executive director describes cars as intelligent electronics and credits "
-     "in-house parts for fast updates."),
-    ("autonomy", "seed-002", "p11", "interested",
-     "China Unicom's connected-car arm claims Chinese brands already lead the world in "
-     "intelligent features."),
-    ("autonomy", "seed-004", "p9", "summary",
-     "Miao Wei holds that China's lead in production does not guarantee a lead in AI-driven "
-     "cars, with Tesla pushing self-driving."),
-]
-WEIGHT = {"rule": "rule in force", "expert": "outside expert", "reported": "reporter's account",
-          "interested": "interested party", "summary": "unreliable summary"}
 # The verdict on each challenge: the kinds of evidence it needs for the first reading,
 # else the second.
 VERDICTS = {
@@ -104,25 +65,39 @@ def outlook(chapter: Chapter) -> Markdown:
     it can be trusted, and the table of what each source says."""
     package = chapter.package
     chapter.numbers("unicom_local_team_countries")
+    challenges = categories(package, "evidence", "topic")
+    weight = categories(package, "evidence", "weight")
     published = set(package.sources["source_id"])
-    present = [e for e in EVIDENCE if e[1] in published]
-    chapter.text("n_challenges", prose.words(len(CHALLENGES)))
+    present = evidence(chapter, published)
+    chapter.text("n_challenges", prose.words(len(challenges)))
     for key, (needs, strong, weak) in VERDICTS.items():
-        kinds = {e[3] for e in present if e[0] == key}
+        kinds = set(present.loc[present["topic"] == key, "weight"])
         verdict = (strong if needs <= kinds else weak) if kinds else None
         verdict = verdict or f"Not raised by any source published by {package.as_of}."
         chapter.md(f"verdict_{key}", "*{verdict}*", verdict=verdict)
         analysis = " ".join(text for source, text in ANALYSIS[key] if source in published)
         chapter.md(f"analysis_{key}", "{analysis}", analysis=analysis)
-    unicom = chapter.fig("unicom_local_team_countries")
     rows = []
-    for i, (challenge, source, locator, kind, what) in enumerate(present):
+    for i, item in enumerate(present.itertuples()):
         # The challenge is named on the first of its rows only, so the table reads in groups.
-        first = i == 0 or present[i - 1][0] != challenge
-        credit = f"{references.source_credit(package, source)}, paragraph {locator[1:]}"
-        rows.append((CHALLENGES[challenge] if first else "", what.format(unicom=unicom), credit,
-                     WEIGHT[kind]))  # fmt: skip
+        first = i == 0 or present["topic"].iloc[i - 1] != item.topic
+        where = f"paragraph {item.locator[1:]}"
+        credit = f"{references.source_credit(package, item.source_id)}, {where}"
+        what = item.summary
+        if item.figure_id:
+            what = what.replace("{figure}", str(chapter.fig(item.figure_id)))
+        rows.append((challenges[item.topic] if first else "", what, credit, weight[item.weight]))
     columns = ["Challenge", "What the source says", "Source", "Kind of evidence"]
     frame = pd.DataFrame(rows or [(_missing(chapter), "", "", "")], columns=columns)
     caption = "Challenges for Chinese carmakers abroad: what the sources say and how much it weighs"
     return chapter.table(frame, caption, "tab-wr-outlook", widths=[15, 43, 26, 16])
+
+
+def evidence(chapter: Chapter, published: set[str]) -> pd.DataFrame:
+    """The chapter's evidence items from sources published as of its date, by challenge
+    (in the order of the topic's categories) and position."""
+    items = chapter.package.evidence
+    order = {code: i for i, code in enumerate(categories(chapter.package, "evidence", "topic"))}
+    items = items[(items["chapter"] == CHAPTER) & items["source_id"].isin(published)]
+    items = items.assign(order=items["topic"].map(order)).sort_values(["order", "position"])
+    return items.fillna({"figure_id": ""}).reset_index(drop=True)

@@ -21,7 +21,7 @@ from chinaev.report.chapter import Chapter, citation_order
 # The chapter's other sections live beside this module (each under 400 lines); the
 # notebook reaches every section through this one.
 from chinaev.report.pages.western_markets import eu_market, markets
-from chinaev.report.pages.western_outlook import EVIDENCE, outlook
+from chinaev.report.pages.western_outlook import CHAPTER, outlook
 
 __all__ = ["as_of_note", "eu_market", "key_findings", "markets", "outlook", "partnerships",
            "register", "tariffs", "timeline"]  # fmt: skip
@@ -185,7 +185,8 @@ def as_of_note(chapter: Chapter, datapackage: str) -> None:
     corrections = full.tables["corrections"].set_index("correction_id")["source_id"]
     used = {figures[i] for i in citation_order(source) if i in figures.index}
     used |= {corrections[c] for c in REGISTER.values() if c in corrections.index}
-    used |= {e[1] for e in EVIDENCE}
+    evidence = full.tables["evidence"]
+    used |= set(evidence.loc[evidence["chapter"] == CHAPTER, "source_id"])
     known = set(package.sources["source_id"])
     total, got = prose.words(len(used)), prose.words(len(used & known))
     if package.as_of is None:
