@@ -121,10 +121,15 @@ def test_the_readme_pandas_recipe_loads_every_resource():
 
 
 def test_the_package_carries_its_citation_and_licence():
-    # The package is meant to travel alone: it holds copies of the top-level files.
-    for name in ("CITATION.cff", "LICENSE-DATA.md"):
-        top = (ROOT / name).read_text(encoding="utf-8")
-        assert (ROOT / "datapackage" / name).read_text(encoding="utf-8") == top, name
+    # The package is meant to travel alone: it holds a copy of the citation, and its own
+    # data licence, which names no file outside the package.
+    top = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert (ROOT / "datapackage" / "CITATION.cff").read_text(encoding="utf-8") == top
+    licence = (ROOT / "datapackage" / "LICENSE-DATA.md").read_text(encoding="utf-8")
+    named = re.findall(r"`([^`\s]+\.[a-z]+|[^`\s]+/)`", licence)
+    assert named, "the licence names the package's files"
+    missing = [n for n in named if n != "typed/" and not (ROOT / "datapackage" / n).exists()]
+    assert missing == [], f"LICENSE-DATA.md names files that are not in the package: {missing}"
 
 
 def test_derived_inputs_are_a_long_table_with_declared_keys(tmp_path):

@@ -75,7 +75,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from chinaev.data.release import record_release
 
-    citations = [paths.ROOT / "CITATION.cff"] if args.version and not args.no_top_citation else []
+    # The repository's own CITATION.cff follows its own package, never another one.
+    own = Path(args.datapackage).resolve() in (paths.DATAPACKAGE, paths.DATAPACKAGE.parent)
+    citations = [paths.ROOT / "CITATION.cff"] if own else []
     for line in record_release(Path(args.datapackage), args.version, args.date, citations):
         print(line)
     return 0
@@ -188,11 +190,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", help="the new version, e.g. 0.3.0 (default: re-record the current)")
     p.add_argument("--date", help="release date YYYY-MM-DD (default: today)")
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
-    p.add_argument(
-        "--no-top-citation",
-        action="store_true",
-        help="leave the repository's own CITATION.cff alone (the package's is always updated)",
-    )
     p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("run", help="execute chapters with papermill")
