@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -102,22 +100,6 @@ def test_derive_rewrites_stale_values_and_check_reports_them(tmp_path):
     rows = {r["derived_id"]: r for r in read_csv(package / "data" / "derived.csv")}
     assert rows["china_nev_share_of_exports_2025_05"]["formula"] == "100 × 220000 / 551000"
     assert write_derived(package, check=True) is False
-
-
-def test_the_readme_pandas_recipe_loads_every_resource():
-    readme = (ROOT / "datapackage" / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    recipe = next(b for b in blocks if "pd.read_csv" in b)
-    check = recipe + (
-        "\nresources = json.load(open('datapackage/datapackage.json'))['resources']"
-        "\nassert len(tables) == len(resources) and all(len(t) for t in tables.values())"
-        "\nfigures = tables['figures']"
-        "\nassert str(figures['value'].dtype) == 'float64', figures['value'].dtype"
-        "\nassert str(figures['period_start'].dtype).startswith('datetime64')"
-        "\nassert str(tables['sources']['date_inferred'].dtype) == 'boolean'\n"
-    )
-    result = subprocess.run([sys.executable, "-c", check], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
 
 
 def test_the_package_carries_its_citation_and_licence():
