@@ -49,7 +49,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from chinaev.data.export import export
+from chinaev.data.export import DATABASE, export
 from chinaev.data.package import load
 from chinaev.report import cards, charts
 
@@ -217,6 +217,8 @@ class DownloadLinks(SphinxPostTransform):
             f'<a href="{csv_link}" download>the rows this page uses (CSV)</a> · '
             f'<a href="{_relative(docname, f"{DATA_DIR}/{PACKAGE_ZIP}")}" download>'
             "the whole data package (zip)</a> · "
+            f'<a href="{_relative(docname, f"{DATA_DIR}/{DATABASE}")}" download>'
+            "its tables typed (DuckDB)</a> · "
             f'<a href="{_relative(docname, PDF_NAME)}">the book as PDF</a></p>'
         )
         link = nodes.raw("", html, format="html")
