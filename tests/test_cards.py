@@ -107,7 +107,7 @@ def test_every_chapter_links_its_downloads_relatively_and_they_exist(built_real_
         block = re.search(r'<p class="chinaev-downloads">(.*?)</p>', page, re.S)
         assert block, f"{name}: no download links"
         links = re.findall(r'href="([^"]+)"', block.group(1))
-        assert len(links) == 3, links
+        assert len(links) == 4, links  # rows (CSV), package (zip), typed tables, PDF
         for link in links:
             assert not re.match(r"^([a-z]+:|/)", link), f"{name}: {link} is not relative"
             assert (book.html / link).is_file(), f"{name}: {link} missing"

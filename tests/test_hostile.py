@@ -123,6 +123,12 @@ def make_template(folder: Path) -> Project:
         project.data("iea"),
         [row for row in rows if (row["region"], row["category"], row["parameter"]) in kept],
     )
+    # The trimmed IEA table is a change since the package's release: say so, as an editor
+    # must (chinaev validate checks the data against release.json and CHANGELOG.md).
+    rewrite(
+        project.package / "CHANGELOG.md",
+        lambda t: t.replace("## Unreleased\n", "## Unreleased\n\n- Test copy: iea trimmed.\n", 1),
+    )
     project.book.mkdir()
     shutil.copy2(FIXTURE_CHAPTER, project.book / "figure.ipynb")
     (project.root / "_build" / "html").mkdir(parents=True)
@@ -788,6 +794,76 @@ def schema_not_json(p):
 def source_file_outside(p):
     line = edit_row(p.package, "sources", "source_id", "seed-002", file="../../etc/hostname")
     return Expect(p.validate(), "data/sources.csv", line, "file", "leads outside")
+
+
+@case(DESCRIPTOR, "the package's sources entry pointing to a folder outside the package")
+def descriptor_source_outside(p):
+    p.set_descriptor(lambda d: d["sources"].insert(0, {"title": "texts", "path": "../seeds/"}))
+    return Expect(p.run(), "datapackage.json", None, "sources[0].path", "leads outside")
+
+
+@case(DESCRIPTOR, "a resource's licence path naming a file outside the package")
+def licence_path_outside(p):
+    secret = str(p.outside_file())
+    p.set_descriptor(lambda d: d["resources"][2]["licenses"][0].update(path=secret))
+    return Expect(p.run(), "datapackage.json", None, "resources[2].licenses[0].path", "absolute")
+
+
+@case(DESCRIPTOR, "a resource's sources path leading out through ..")
+def resource_source_outside(p):
+    def change(d):
+        d["resources"][1]["sources"] = [{"title": "x", "path": "data/../../outside/secret.csv"}]
+
+    p.outside_file()
+    p.set_descriptor(change)
+    return Expect(p.run(), "datapackage.json", None, "resources[1].sources[0].path", "outside")
+
+
+# The release record (release.json) against the data and CHANGELOG.md (`chinaev validate`).
+
+RELEASE = "release record"
+
+
+def empty_unreleased(p: Project) -> int:
+    """Empty the Unreleased section of the project's CHANGELOG.md; the heading's line."""
+    changelog = p.package / "CHANGELOG.md"
+    rows = lines(changelog)
+    start = rows.index("## Unreleased")
+    end = next(i for i in range(start + 1, len(rows)) if rows[i].startswith("## "))
+    set_lines(changelog, rows[: start + 1] + [""] + rows[end:])
+    return start + 1
+
+
+@case(RELEASE, "data changed since the release with nothing under Unreleased in CHANGELOG.md")
+def data_change_without_changelog(p):
+    line = empty_unreleased(p)  # the template's data (a trimmed IEA table) already differ
+    return Expect(p.validate(), "CHANGELOG.md", line, "Unreleased", "data/iea.csv")
+
+
+@case(RELEASE, "a schema edited after the release with nothing under Unreleased")
+def schema_change_without_changelog(p):
+    line = empty_unreleased(p)
+    rewrite(p.package / "schemas" / "events.json", lambda t: t.replace('"Dated', '"Some', 1))
+    return Expect(p.validate(), "CHANGELOG.md", line, "Unreleased", "schemas/events.json")
+
+
+@case(RELEASE, "a CHANGELOG.md with no Unreleased heading and changed data")
+def changelog_without_unreleased(p):
+    empty_unreleased(p)
+    rewrite(p.package / "CHANGELOG.md", lambda t: t.replace("## Unreleased\n", "", 1))
+    return Expect(p.validate(), "CHANGELOG.md", None, "Unreleased", "changed since release")
+
+
+@case(RELEASE, "a version in datapackage.json that no release records")
+def version_not_released(p):
+    p.set_descriptor(lambda d: d.update(version="9.9.9"))
+    return Expect(p.validate(), "datapackage.json", None, "version", "9.9.9")
+
+
+@case(RELEASE, "release.json that is not JSON")
+def release_not_json(p):
+    (p.package / "release.json").write_text('{"version": ', encoding="utf-8")
+    return Expect(p.validate(), "release.json", None, None, "not valid JSON")
 
 
 # What only the source texts can show (`chinaev validate`).

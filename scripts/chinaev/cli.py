@@ -1,4 +1,4 @@
-"""The `chinaev` command: validate · import-iea · derive · run · build.
+"""The `chinaev` command: validate · import-iea · derive · run · build · export · release.
 
 Only this module parses arguments, prints and chooses exit codes. Every other
 module returns values or raises UserError.
@@ -61,6 +61,25 @@ def cmd_derive(args: argparse.Namespace) -> int:
         print("derived.csv is stale: run `chinaev derive`", file=sys.stderr)
         return 1
     print("derived.csv " + ("rewritten" if changed else "up to date"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from chinaev.data.export import export
+
+    for path in export(Path(args.datapackage), Path(args.out)):
+        print(path)
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from chinaev.data.release import record_release
+
+    # The repository's own CITATION.cff follows its own package, never another one.
+    own = Path(args.datapackage).resolve() in (paths.DATAPACKAGE, paths.DATAPACKAGE.parent)
+    citations = [paths.ROOT / "CITATION.cff"] if own else []
+    for line in record_release(Path(args.datapackage), args.version, args.date, citations):
+        print(line)
     return 0
 
 
@@ -154,6 +173,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
     p.add_argument("--check", action="store_true", help="only report whether derived.csv is stale")
     p.set_defaults(func=cmd_derive)
+
+    p = sub.add_parser(
+        "export", help="write the typed tables: chinaev.duckdb and a Parquet file per table"
+    )
+    p.add_argument("--out", required=True, help="folder to write into (created if missing)")
+    p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "release",
+        help="record the release in release.json; with --version, first move CHANGELOG's "
+        "Unreleased entries under a new dated version and set it in the descriptor and "
+        "CITATION.cff files",
+    )
+    p.add_argument("--version", help="the new version, e.g. 0.3.0 (default: re-record the current)")
+    p.add_argument("--date", help="release date YYYY-MM-DD (default: today)")
+    p.add_argument("--datapackage", default=str(paths.DATAPACKAGE))
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("run", help="execute chapters with papermill")
     p.add_argument("chapters", nargs="*", help="chapter names (default: all)")

@@ -25,6 +25,7 @@ from chinaev.checks.consistency import (
 from chinaev.checks.countries import check_countries
 from chinaev.checks.editorial import check_editorial
 from chinaev.checks.provenance import MAX_QUOTE, check_audit, check_quoted_records, source_texts
+from chinaev.checks.release import check_release
 from chinaev.checks.schema import table_schema_problems
 from chinaev.data import paths
 from chinaev.data.package import (
@@ -69,7 +70,8 @@ def validate_package(
     since they would only repeat it. `engine` chooses who checks the Table Schemas
     (see ENGINES); the problems are the same either way, only the time differs.
     `provenance=False` leaves out the checks that need the source texts (quotes,
-    locators, the audit, aliases, sha256).
+    locators, the audit, aliases, sha256) and the check of the data against the latest
+    release (a change needs a CHANGELOG entry: chinaev.checks.release).
     """
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
@@ -102,6 +104,7 @@ def validate_package(
         texts, missing, notes = source_texts(tables, seeds or paths.seeds_dir())
         result.problems += missing
         result.notes += notes
+        result.problems += list(check_release(folder, descriptor, result.notes))
     for check in (
         check_figures,
         check_audit,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from chinaev.data.paths import inside
+from chinaev.data.paths import inside, outside_references
 from chinaev.data.problems import Problem, UnsafePath, UserError
 from chinaev.data.reads import Reads
 
@@ -145,7 +145,8 @@ def descriptor_problems(descriptor, folder: Path) -> list[Problem]:
                     inside(folder, resource[part], what=part)
                 except UnsafePath as error:
                     problems.append(problem(f"{where}.{part}", str(error)))
-    return problems
+        problems += [problem(*p) for p in outside_references(resource, folder, where)]
+    return problems + [problem(*p) for p in outside_references(descriptor, folder, "")]
 
 
 def _read_schema(folder: Path, resource: dict) -> dict:

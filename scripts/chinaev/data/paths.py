@@ -60,3 +60,27 @@ def inside(base: Path | str, relative, *, what: str) -> Path:
             f"{what} {relative!r} is a symbolic link to somewhere outside {Path(base).name}/"
         )
     return path
+
+
+def outside_references(owner: dict, base: Path, where: str) -> list[tuple[str, str]]:
+    """(location, message) for each `sources` or `licenses` entry of a descriptor (or of
+    one of its resources, at `where`) whose `path` leaves `base`. Such a path names a
+    web address or a file inside the package, never one outside: a package travels alone."""
+    import re
+
+    from chinaev.data.problems import UnsafePath
+
+    found = []
+    for part in ("sources", "licenses"):
+        entries = owner.get(part)
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            target = entry.get("path") if isinstance(entry, dict) else None
+            if target is None or (
+                isinstance(target, str) and re.match(r"^https?://\S+$", target.strip())
+            ):
+                continue
+            try:
+                inside(base, target, what=f"{part} path")
+            except UnsafePath as error:
+                found.append((f"{where}.{part}[{index}].path".lstrip("."), str(error)))
+    return found

@@ -8,7 +8,9 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
   rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
-  beside a zip of the whole data package and the PDF.
+  beside a zip of the whole data package and the PDF; the package's typed tables
+  (chinaev.data.export: a DuckDB database and a Parquet file per table) are written
+  into `data/` too, and into the zip under `datapackage/typed/`.
 
 It also turns two easy mistakes into build warnings, which `-W` makes errors:
 
@@ -47,6 +49,7 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
+from chinaev.data.export import DATABASE, export
 from chinaev.data.package import load
 from chinaev.report import cards, charts
 
@@ -56,6 +59,7 @@ BUNDLE = "vega-bundle.js"
 STATIC = Path(__file__).with_name("static")
 DATA_DIR = "data"  # in the HTML output: per-page CSVs and the package zip
 PACKAGE_ZIP = "chinaev-datapackage.zip"
+TYPED_DIR = "typed"  # in the zip: the typed tables (chinaev.data.export) beside the CSVs
 PDF_NAME = "book.pdf"
 KEY_CLASS = "chinaev-key"
 DOC_CLASS = "chinaev-doc"  # the page a glued value comes from, when not this one
@@ -213,6 +217,8 @@ class DownloadLinks(SphinxPostTransform):
             f'<a href="{csv_link}" download>the rows this page uses (CSV)</a> · '
             f'<a href="{_relative(docname, f"{DATA_DIR}/{PACKAGE_ZIP}")}" download>'
             "the whole data package (zip)</a> · "
+            f'<a href="{_relative(docname, f"{DATA_DIR}/{DATABASE}")}" download>'
+            "its tables typed (DuckDB)</a> · "
             f'<a href="{_relative(docname, PDF_NAME)}">the book as PDF</a></p>'
         )
         link = nodes.raw("", html, format="html")
@@ -236,18 +242,26 @@ def _write_downloads(app: Sphinx, exception) -> None:
             target.write_text(cards.rows_csv(package, read), encoding="utf-8")
     descriptor = (Path(app.srcdir) / app.config.chinaev_datapackage).resolve()
     if descriptor.is_file():
-        _zip_package(descriptor.parent, out / PACKAGE_ZIP)
+        typed = export(descriptor.parent, out)  # chinaev.duckdb and a Parquet file per table
+        _zip_package(descriptor.parent, out / PACKAGE_ZIP, typed)
 
 
-def _zip_package(folder: Path, target: Path) -> None:
+def _zip_package(folder: Path, target: Path, typed: list[Path] = ()) -> None:
+    """The package folder as `datapackage/...`, the typed tables as `datapackage/typed/...`:
+    members sorted by name, each with the same fixed time and mode."""
+    members = {
+        f"datapackage/{path.relative_to(folder).as_posix()}": path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") or part == "__pycache__" for part in path.parts)
+    }
+    members |= {f"datapackage/{TYPED_DIR}/{path.name}": path for path in typed}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if any(part.startswith(".") or part == "__pycache__" for part in path.parts):
-                continue
-            info = zipfile.ZipInfo(f"datapackage/{path.relative_to(folder).as_posix()}", ZIP_TIME)
+        for name in sorted(members):
+            info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(info, members[name].read_bytes())
 
 
 def _check_bundle(app: Sphinx) -> None:
