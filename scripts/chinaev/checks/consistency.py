@@ -155,3 +155,11 @@ def check_derived(folder, tables, texts) -> Iterator[Problem]:
         yield from stale_links(folder, tables)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
+
+
+def check_factcheck_results(folder, tables, texts) -> Iterator[Problem]:
+    """factcheck_results.csv must be what the fact-check computes now (`chinaev derive`).
+    A package that does not load typed is left to the checks that say why."""
+    from chinaev.data.factcheck.results import stale_results
+
+    yield from stale_results(folder, tables)

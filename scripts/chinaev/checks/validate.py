@@ -19,6 +19,7 @@ from chinaev.checks.consistency import (
     QUALIFIER_BOUNDS,
     check_derived,
     check_events_and_periods,
+    check_factcheck_results,
     check_figures,
     check_iea_edition,
 )
@@ -109,6 +110,7 @@ def validate_package(
         check_derived,
         check_iea_edition,
         check_comparisons,
+        check_factcheck_results,
         check_values,
         check_countries,
     ):

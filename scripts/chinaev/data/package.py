@@ -34,6 +34,7 @@ RESOURCES = (
     "metrics",
     "iea",
     "comparisons",
+    "factcheck_results",
 )
 
 
