@@ -163,3 +163,32 @@ def check_factcheck_results(folder, tables, texts) -> Iterator[Problem]:
     from chinaev.data.factcheck.results import stale_results
 
     yield from stale_results(folder, tables)
+
+
+def check_claim_origins(folder, tables, texts) -> Iterator[Problem]:
+    """Every figure that is not a statistic (by its metric's claim_type) says in
+    claim_origins who set it; a figure that is a statistic has no row there."""
+    kinds = {row["metric"]: row.get("claim_type", "") for row in tables.get("metrics", [])}
+    origins = {row["figure_id"] for row in tables.get("claim_origins", [])}
+    for line, row in enumerate(tables.get("figures", []), start=2):
+        kind = kinds.get(row["metric"], "")
+        if kind and kind != "statistic" and row["figure_id"] not in origins:
+            yield Problem(
+                "figures",
+                line,
+                "metric",
+                f"a {kind} ({row['metric']}) needs a claim_origins row saying who set it",
+            )
+    statistics = {
+        row["figure_id"]
+        for row in tables.get("figures", [])
+        if kinds.get(row["metric"], "") == "statistic"
+    }
+    for line, row in enumerate(tables.get("claim_origins", []), start=2):
+        if row["figure_id"] in statistics:
+            yield Problem(
+                "claim_origins",
+                line,
+                "figure_id",
+                f"{row['figure_id']} is a statistic (its metric's claim_type): no origin to give",
+            )

@@ -17,6 +17,7 @@ from pathlib import Path
 from chinaev.checks.cells import cell_problems, check_values
 from chinaev.checks.consistency import (
     QUALIFIER_BOUNDS,
+    check_claim_origins,
     check_derived,
     check_events_and_periods,
     check_factcheck_results,
@@ -111,6 +112,7 @@ def validate_package(
         check_iea_edition,
         check_comparisons,
         check_factcheck_results,
+        check_claim_origins,
         check_values,
         check_countries,
     ):

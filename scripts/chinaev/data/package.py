@@ -35,6 +35,7 @@ RESOURCES = (
     "iea",
     "comparisons",
     "factcheck_results",
+    "claim_origins",
 )
 
 
