@@ -49,3 +49,34 @@ def test_a_statistic_with_an_origin_is_a_problem(tmp_path):
     origins = [r["figure_id"] for r in read_csv(package / "data" / "claim_origins.csv")]
     at = origins.index("china_nev_share_target_2030") + 2
     assert (at, "figure_id") in problems_at(package, "claim_origins")
+
+
+def test_a_group_gathers_its_figures_in_one_join():
+    """Everything about Leapmotor: its own figures and its products' (the T03's price)."""
+    package = load(DATAPACKAGE)
+    entities = package.entities[["entity_id", "parent_entity_id"]]
+    about = package.figures.merge(entities, on="entity_id")
+    leap = about[(about["entity_id"] == "leapmotor") | (about["parent_entity_id"] == "leapmotor")]
+    assert "leapmotor_t03_price" in set(leap["figure_id"])
+    assert "leapmotor_sales_2024" in set(leap["figure_id"])
+    derived = package.derived.set_index("derived_id")
+    assert derived.loc["leapmotor_sales_2023", "entity_id"] == "leapmotor"
+    assert derived.loc["leapmotor_sales_2023", "source_id"] == "seed-003"
+
+
+def test_a_parent_without_its_source_or_a_cycle_is_a_problem(tmp_path):
+    package = copy_package(tmp_path)
+    line = edit_row(package, "entities", "entity_id", "leapmotor", relation_source_id="")
+    assert (line, "relation_source_id") in problems_at(package, "entities")
+    edit_row(package, "entities", "entity_id", "leapmotor", relation_source_id="seed-003")
+    edit_row(
+        package,
+        "entities",
+        "entity_id",
+        "stellantis",
+        parent_entity_id="leapmotor",
+        relation="stake",
+        relation_source_id="seed-003",
+        relation_locator="p49",
+    )
+    assert (line, "parent_entity_id") in problems_at(package, "entities")

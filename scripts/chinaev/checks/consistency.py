@@ -192,3 +192,29 @@ def check_claim_origins(folder, tables, texts) -> Iterator[Problem]:
                 "figure_id",
                 f"{row['figure_id']} is a statistic (its metric's claim_type): no origin to give",
             )
+
+
+def check_entity_tree(folder, tables, texts) -> Iterator[Problem]:
+    """A parent needs a relation and a source that supports it (and the reverse); a chain
+    of parents never comes back to where it started."""
+    rows = tables.get("entities", [])
+    parents = {row["entity_id"]: row.get("parent_entity_id", "") for row in rows}
+    for line, row in enumerate(rows, start=2):
+        linked = bool(row.get("parent_entity_id"))
+        for name in ("relation", "relation_source_id", "relation_locator"):
+            if linked and not row.get(name):
+                yield Problem("entities", line, name, f"a parent_entity_id needs a {name}")
+            elif row.get(name) and not linked:
+                yield Problem("entities", line, name, f"{name} given without a parent_entity_id")
+        seen, at = {row["entity_id"]}, parents.get(row["entity_id"], "")
+        while at:
+            if at in seen:
+                yield Problem(
+                    "entities",
+                    line,
+                    "parent_entity_id",
+                    f"the parents of {row['entity_id']} form a cycle through {at}",
+                )
+                break
+            seen.add(at)
+            at = parents.get(at, "")

@@ -19,6 +19,7 @@ from chinaev.checks.consistency import (
     QUALIFIER_BOUNDS,
     check_claim_origins,
     check_derived,
+    check_entity_tree,
     check_events_and_periods,
     check_factcheck_results,
     check_figures,
@@ -113,6 +114,7 @@ def validate_package(
         check_comparisons,
         check_factcheck_results,
         check_claim_origins,
+        check_entity_tree,
         check_values,
         check_countries,
     ):
