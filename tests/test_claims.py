@@ -80,3 +80,26 @@ def test_a_parent_without_its_source_or_a_cycle_is_a_problem(tmp_path):
         relation_locator="p49",
     )
     assert (line, "parent_entity_id") in problems_at(package, "entities")
+
+
+def test_every_money_figure_has_its_basis_and_an_implied_rate_must_be_the_quotient(tmp_path):
+    package = load(DATAPACKAGE)
+    money = package.money.set_index("figure_id")
+    in_money = package.figures[package.figures["unit"].isin(["USD", "EUR", "CNY"])]
+    assert set(in_money["figure_id"]) == set(money.index)
+    assert money.loc["hefei_emerging_industry_investment", "price_basis"] == "nominal_mixed"
+    copy = copy_package(tmp_path)
+    # Were a source to give €2.5 billion beside the $2.7 billion, the rate it implies:
+    implied = dict(
+        original_currency="EUR",
+        original_amount="2500000000",
+        exchange_rate="1.08",
+        rate_date="2024-04-01",
+        rate_basis="implied",
+    )
+    line = edit_row(copy, "money", "figure_id", "volkswagen_hefei_hub_investment", **implied)
+    assert problems_at(copy, "money") == set()
+    edit_row(copy, "money", "figure_id", "volkswagen_hefei_hub_investment", exchange_rate="1.1")
+    assert (line, "exchange_rate") in problems_at(copy, "money")
+    edit_row(copy, "money", "figure_id", "volkswagen_hefei_hub_investment", original_amount="")
+    assert (line, "exchange_rate") in problems_at(copy, "money")

@@ -218,3 +218,60 @@ def check_entity_tree(folder, tables, texts) -> Iterator[Problem]:
                 break
             seen.add(at)
             at = parents.get(at, "")
+
+
+CURRENCIES = ("USD", "EUR", "CNY")
+
+
+def check_money(folder, tables, texts) -> Iterator[Problem]:
+    """Every figure in a currency has its basis in `money`, in the same currency; an
+    implied rate is the quotient of the two amounts; a conversion has both its parts."""
+    units = {row["figure_id"]: row["unit"] for row in tables.get("figures", [])}
+    money = {row["figure_id"] for row in tables.get("money", [])}
+    for line, row in enumerate(tables.get("figures", []), start=2):
+        if row["unit"] in CURRENCIES and row["figure_id"] not in money:
+            yield Problem("figures", line, "unit", "a money figure needs a `money` row (its basis)")
+    for line, row in enumerate(tables.get("money", []), start=2):
+        unit = units.get(row["figure_id"])
+        if unit is not None and row["currency"] != unit:
+            yield Problem(
+                "money", line, "currency", f"{row['currency']} but the figure is in {unit}"
+            )
+        converted = [row.get(n, "") for n in ("original_currency", "original_amount")]
+        rated = [row.get(n, "") for n in ("exchange_rate", "rate_date")]
+        if row["rate_basis"] == "not_given" and any(rated):
+            yield Problem("money", line, "rate_basis", "not_given, yet a rate or its date is given")
+        if row["rate_basis"] != "not_given" and not (all(converted) and all(rated)):
+            yield Problem(
+                "money",
+                line,
+                "exchange_rate",
+                f"a {row['rate_basis']} rate needs original_currency, original_amount, "
+                "exchange_rate and rate_date",
+            )
+        if row["rate_basis"] == "implied" and all(converted) and all(rated):
+            value = _number(
+                next(
+                    (r["value"] for r in tables["figures"] if r["figure_id"] == row["figure_id"]),
+                    "",
+                )
+            )
+            amount, rate = _number(row["original_amount"]), _number(row["exchange_rate"])
+            if (
+                None not in (value, amount, rate)
+                and amount
+                and float(f"{value / amount:.4g}") != rate
+            ):
+                yield Problem(
+                    "money",
+                    line,
+                    "exchange_rate",
+                    f"implied rate is {value / amount:.4g}, not {rate:g}",
+                )
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -24,6 +24,7 @@ from chinaev.checks.consistency import (
     check_factcheck_results,
     check_figures,
     check_iea_edition,
+    check_money,
 )
 from chinaev.checks.countries import check_countries
 from chinaev.checks.provenance import MAX_QUOTE, check_audit, check_quoted_records, source_texts
@@ -115,6 +116,7 @@ def validate_package(
         check_factcheck_results,
         check_claim_origins,
         check_entity_tree,
+        check_money,
         check_values,
         check_countries,
     ):

@@ -36,6 +36,7 @@ RESOURCES = (
     "comparisons",
     "factcheck_results",
     "claim_origins",
+    "money",
 )
 
 
