@@ -6,7 +6,8 @@ claim's year has no IEA value, for the latest earlier year; the difference, the 
 and its reason. `chinaev validate` recomputes them and reports a stored row that differs
 (stale) as it does a derived figure; the fact-check chapter reads them from the package.
 
-Numbers are written with at most ten significant digits and no exponent. An empty bound
+Numbers are written as the shortest text that reads back as the same float (no
+exponent), so the chapter reads exactly what the fact-check computed. An empty bound
 beside a value is an open side (a claim "more than 500,000" has no upper bound); an
 empty value means there is none (no IEA value for the year).
 """
@@ -66,12 +67,11 @@ NUMBERS = (
 
 
 def number_text(value) -> str:
-    """At most ten significant digits, positional; empty for no value or an open side."""
+    """The shortest text that reads back as the same float, positional (no exponent);
+    empty for no value or an open side."""
     if value is None or pd.isna(value) or not math.isfinite(float(value)):
         return ""
-    text = np.format_float_positional(
-        float(value), precision=10, unique=True, fractional=False, trim="-"
-    )
+    text = np.format_float_positional(float(value), unique=True, trim="-")
     return "0" if text in ("-0", "0") else text
 
 
