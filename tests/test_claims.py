@@ -103,3 +103,20 @@ def test_every_money_figure_has_its_basis_and_an_implied_rate_must_be_the_quotie
     assert (line, "exchange_rate") in problems_at(copy, "money")
     edit_row(copy, "money", "figure_id", "volkswagen_hefei_hub_investment", original_amount="")
     assert (line, "exchange_rate") in problems_at(copy, "money")
+
+
+def test_the_readme_fact_check_recipe_gives_every_verdict():
+    import re
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    readme = (ROOT / "datapackage" / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    recipe = next(b for b in blocks if "factcheck_results.csv" in b).rstrip().splitlines()
+    code = "\n".join(
+        [*recipe[:-1], f"shown = {recipe[-1]}", "assert shown['verdict'].notna().all()"]
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

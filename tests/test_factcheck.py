@@ -300,3 +300,35 @@ def test_claims_notes_and_source_names_reach_the_chapter_escaped(tmp_path, monke
     assert any(escape.myst(hostile) in text for text in shown)  # the planted text is there
     for text in shown:
         assert hostile not in text and "<script>" not in text
+
+
+def test_seen_from_a_date_the_stored_results_are_those_of_the_claims_then_published():
+    from chinaev.data.factcheck.results import stored
+
+    for as_of in ("2021-12-31", "2024-12-31", "2025-06-30"):
+        package = load(DATAPACKAGE, as_of=as_of)
+        read = stored(package).set_index("comparison_id")
+        computed = factcheck.check(package).set_index("comparison_id")
+        assert list(read.index) == list(computed.index), as_of
+        assert (read["verdict"] == computed["verdict"]).all(), as_of
+
+
+def test_run_rederives_stale_results_first_and_no_derive_refuses(tmp_path):
+    from chinaev.data.factcheck.results import stale_results
+    from chinaev.data.problems import UserError
+    from chinaev.pipeline.run import refresh_derived
+
+    package = copy_package(tmp_path)
+    edit_row(
+        package,
+        "factcheck_results",
+        "comparison_id",
+        "china_vehicle_production_2020",
+        verdict="consistent",
+        reason="match",
+    )
+    with pytest.raises(UserError, match="china_vehicle_production_2020"):
+        refresh_derived(package / "datapackage.json", derive=False)
+    notices = refresh_derived(package / "datapackage.json")
+    assert notices and notices[0].startswith("factcheck_results.csv: 1 stale")
+    assert stale_results(package) == []
