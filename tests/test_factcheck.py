@@ -119,6 +119,40 @@ def test_changing_an_iea_value_changes_the_verdict(tmp_path):
     assert verdicts(package)["us_ev_share_2021_h1"] == "inconsistent"
 
 
+def test_the_package_stores_the_results_and_they_go_stale_with_their_inputs(tmp_path):
+    """factcheck_results holds what the fact-check computes; the chapter reads it back in
+    the computation's own shape; an edited IEA value makes it stale until re-derived."""
+    from chinaev.data.derive import write_derived
+    from chinaev.data.factcheck.results import stale_results, stored
+
+    package = load(DATAPACKAGE)
+    computed = factcheck.check(package).set_index("comparison_id")
+    read = stored(package).set_index("comparison_id")
+    assert list(read.index) == list(computed.index)
+    assert (read["verdict"] == computed["verdict"]).all()
+    assert (read["reason"] == computed["reason"]).all()
+    for name in ("news_lo", "news_hi", "iea_value", "iea_hi", "defined_value", "difference"):
+        for left, right in zip(read[name], computed[name], strict=True):
+            assert (math.isnan(left) and math.isnan(right)) or math.isclose(
+                left, right, rel_tol=1e-9
+            ), name
+    copy = copy_package(tmp_path)
+    assert stale_results(copy) == []
+    set_iea_value(copy, "USA", "Historical", "EV sales share", "Cars", "EV", 2020, 4.2)
+    stored_ids = [r["comparison_id"] for r in read_csv(copy / "data" / "factcheck_results.csv")]
+    line = 2 + stored_ids.index("us_ev_share_2021_h1")
+    problems = {(p.row, p.field) for p in stale_results(copy)}
+    assert (line, "verdict") in problems and (line, "defined_year_values") in problems
+    assert write_derived(copy) is True
+    assert stale_results(copy) == []
+    assert (
+        in_words.explained(load(copy))
+        .set_index("comparison_id")
+        .loc["us_ev_share_2021_h1", "verdict"]
+        == "inconsistent"
+    )
+
+
 def test_a_new_edition_makes_a_claim_checkable(tmp_path):
     package = copy_package(tmp_path)
     assert verdicts(package)["china_ev_sales_2024"] == "not checkable"
@@ -266,3 +300,35 @@ def test_claims_notes_and_source_names_reach_the_chapter_escaped(tmp_path, monke
     assert any(escape.myst(hostile) in text for text in shown)  # the planted text is there
     for text in shown:
         assert hostile not in text and "<script>" not in text
+
+
+def test_seen_from_a_date_the_stored_results_are_those_of_the_claims_then_published():
+    from chinaev.data.factcheck.results import stored
+
+    for as_of in ("2021-12-31", "2024-12-31", "2025-06-30"):
+        package = load(DATAPACKAGE, as_of=as_of)
+        read = stored(package).set_index("comparison_id")
+        computed = factcheck.check(package).set_index("comparison_id")
+        assert list(read.index) == list(computed.index), as_of
+        assert (read["verdict"] == computed["verdict"]).all(), as_of
+
+
+def test_run_rederives_stale_results_first_and_no_derive_refuses(tmp_path):
+    from chinaev.data.factcheck.results import stale_results
+    from chinaev.data.problems import UserError
+    from chinaev.pipeline.run import refresh_derived
+
+    package = copy_package(tmp_path)
+    edit_row(
+        package,
+        "factcheck_results",
+        "comparison_id",
+        "china_vehicle_production_2020",
+        verdict="consistent",
+        reason="match",
+    )
+    with pytest.raises(UserError, match="china_vehicle_production_2020"):
+        refresh_derived(package / "datapackage.json", derive=False)
+    notices = refresh_derived(package / "datapackage.json")
+    assert notices and notices[0].startswith("factcheck_results.csv: 1 stale")
+    assert stale_results(package) == []

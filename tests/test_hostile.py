@@ -703,6 +703,21 @@ def stale_derived(p):
     return Expect(p.validate(), "data/derived.csv", line, "value", "stale")
 
 
+@case(LINK, "a stored fact-check verdict that no longer follows from the IEA data and the claim")
+def stale_factcheck_result(p):
+    line = edit_row(
+        p.package,
+        "factcheck_results",
+        "comparison_id",
+        "china_vehicle_production_2020",
+        verdict="consistent",
+        reason="match",
+    )
+    # `chinaev run` re-derives stale results like derived figures; `chinaev validate`
+    # refuses them.
+    return Expect(p.validate(), "data/factcheck_results.csv", line, "verdict", "stale")
+
+
 @case(LINK, "a captured audit row that names no figure or event")
 def audit_captured_without_target(p):
     rows = read_csv(p.data("audit"))

@@ -58,9 +58,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
     changed = write_derived(Path(args.datapackage), check=args.check)
     if args.check and changed:
-        print("derived.csv is stale: run `chinaev derive`", file=sys.stderr)
+        print(
+            "derived.csv, derived_inputs.csv or factcheck_results.csv is stale: "
+            "run `chinaev derive`",
+            file=sys.stderr,
+        )
         return 1
-    print("derived.csv " + ("rewritten" if changed else "up to date"))
+    print("derived figures and fact-check results " + ("rewritten" if changed else "up to date"))
     return 0
 
 

@@ -155,3 +155,123 @@ def check_derived(folder, tables, texts) -> Iterator[Problem]:
         yield from stale_links(folder, tables)
     except (UserError, KeyError, ValueError) as error:
         yield Problem("derived", None, None, f"cannot recompute: {error}")
+
+
+def check_factcheck_results(folder, tables, texts) -> Iterator[Problem]:
+    """factcheck_results.csv must be what the fact-check computes now (`chinaev derive`).
+    A package that does not load typed is left to the checks that say why."""
+    from chinaev.data.factcheck.results import stale_results
+
+    yield from stale_results(folder, tables)
+
+
+def check_claim_origins(folder, tables, texts) -> Iterator[Problem]:
+    """Every figure that is not a statistic (by its metric's claim_type) says in
+    claim_origins who set it; a figure that is a statistic has no row there."""
+    kinds = {row["metric"]: row.get("claim_type", "") for row in tables.get("metrics", [])}
+    origins = {row["figure_id"] for row in tables.get("claim_origins", [])}
+    for line, row in enumerate(tables.get("figures", []), start=2):
+        kind = kinds.get(row["metric"], "")
+        if kind and kind != "statistic" and row["figure_id"] not in origins:
+            yield Problem(
+                "figures",
+                line,
+                "metric",
+                f"a {kind} ({row['metric']}) needs a claim_origins row saying who set it",
+            )
+    statistics = {
+        row["figure_id"]
+        for row in tables.get("figures", [])
+        if kinds.get(row["metric"], "") == "statistic"
+    }
+    for line, row in enumerate(tables.get("claim_origins", []), start=2):
+        if row["figure_id"] in statistics:
+            yield Problem(
+                "claim_origins",
+                line,
+                "figure_id",
+                f"{row['figure_id']} is a statistic (its metric's claim_type): no origin to give",
+            )
+
+
+def check_entity_tree(folder, tables, texts) -> Iterator[Problem]:
+    """A parent needs a relation and a source that supports it (and the reverse); a chain
+    of parents never comes back to where it started."""
+    rows = tables.get("entities", [])
+    parents = {row["entity_id"]: row.get("parent_entity_id", "") for row in rows}
+    for line, row in enumerate(rows, start=2):
+        linked = bool(row.get("parent_entity_id"))
+        for name in ("relation", "relation_source_id", "relation_locator"):
+            if linked and not row.get(name):
+                yield Problem("entities", line, name, f"a parent_entity_id needs a {name}")
+            elif row.get(name) and not linked:
+                yield Problem("entities", line, name, f"{name} given without a parent_entity_id")
+        seen, at = {row["entity_id"]}, parents.get(row["entity_id"], "")
+        while at:
+            if at in seen:
+                yield Problem(
+                    "entities",
+                    line,
+                    "parent_entity_id",
+                    f"the parents of {row['entity_id']} form a cycle through {at}",
+                )
+                break
+            seen.add(at)
+            at = parents.get(at, "")
+
+
+CURRENCIES = ("USD", "EUR", "CNY")
+
+
+def check_money(folder, tables, texts) -> Iterator[Problem]:
+    """Every figure in a currency has its basis in `money`, in the same currency; an
+    implied rate is the quotient of the two amounts; a conversion has both its parts."""
+    units = {row["figure_id"]: row["unit"] for row in tables.get("figures", [])}
+    money = {row["figure_id"] for row in tables.get("money", [])}
+    for line, row in enumerate(tables.get("figures", []), start=2):
+        if row["unit"] in CURRENCIES and row["figure_id"] not in money:
+            yield Problem("figures", line, "unit", "a money figure needs a `money` row (its basis)")
+    for line, row in enumerate(tables.get("money", []), start=2):
+        unit = units.get(row["figure_id"])
+        if unit is not None and row["currency"] != unit:
+            yield Problem(
+                "money", line, "currency", f"{row['currency']} but the figure is in {unit}"
+            )
+        converted = [row.get(n, "") for n in ("original_currency", "original_amount")]
+        rated = [row.get(n, "") for n in ("exchange_rate", "rate_date")]
+        if row["rate_basis"] == "not_given" and any(rated):
+            yield Problem("money", line, "rate_basis", "not_given, yet a rate or its date is given")
+        if row["rate_basis"] != "not_given" and not (all(converted) and all(rated)):
+            yield Problem(
+                "money",
+                line,
+                "exchange_rate",
+                f"a {row['rate_basis']} rate needs original_currency, original_amount, "
+                "exchange_rate and rate_date",
+            )
+        if row["rate_basis"] == "implied" and all(converted) and all(rated):
+            value = _number(
+                next(
+                    (r["value"] for r in tables["figures"] if r["figure_id"] == row["figure_id"]),
+                    "",
+                )
+            )
+            amount, rate = _number(row["original_amount"]), _number(row["exchange_rate"])
+            if (
+                None not in (value, amount, rate)
+                and amount
+                and float(f"{value / amount:.4g}") != rate
+            ):
+                yield Problem(
+                    "money",
+                    line,
+                    "exchange_rate",
+                    f"implied rate is {value / amount:.4g}, not {rate:g}",
+                )
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -17,10 +17,14 @@ from pathlib import Path
 from chinaev.checks.cells import cell_problems, check_values
 from chinaev.checks.consistency import (
     QUALIFIER_BOUNDS,
+    check_claim_origins,
     check_derived,
+    check_entity_tree,
     check_events_and_periods,
+    check_factcheck_results,
     check_figures,
     check_iea_edition,
+    check_money,
 )
 from chinaev.checks.countries import check_countries
 from chinaev.checks.editorial import check_editorial
@@ -113,6 +117,10 @@ def validate_package(
         check_derived,
         check_iea_edition,
         check_comparisons,
+        check_factcheck_results,
+        check_claim_origins,
+        check_entity_tree,
+        check_money,
         check_values,
         check_countries,
         check_editorial,

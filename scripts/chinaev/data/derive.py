@@ -233,7 +233,8 @@ def _csv_text(rows: list[dict[str, str]], fields) -> str:
 
 
 def write_derived(path: Path | str, check: bool = False) -> bool:
-    """Recompute derived.csv and derived_inputs.csv; return whether either changed.
+    """Recompute derived.csv and derived_inputs.csv, then the fact-check's results
+    (factcheck_results.csv, which read the derived figures); return whether any changed.
     Raises UserError on bad inputs."""
     folder = package_dir(path)
     rows, problems = recompute(folder)
@@ -253,4 +254,6 @@ def write_derived(path: Path | str, check: bool = False) -> bool:
             changed = True
             if not check:
                 write_text_atomically(target, text)
-    return changed
+    from chinaev.data.factcheck.results import write_results
+
+    return write_results(folder, check_only=check) or changed

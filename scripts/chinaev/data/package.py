@@ -34,6 +34,9 @@ RESOURCES = (
     "metrics",
     "iea",
     "comparisons",
+    "factcheck_results",
+    "claim_origins",
+    "money",
 )
 
 

@@ -261,19 +261,42 @@ def refresh_derived(
             "derived figures cannot be recomputed; nothing was run (fix derived.csv or its inputs)",
             broken,
         )
-    if not stale:
-        return []
     ids = _derived_ids(descriptor.parent, sorted({p.row for p in stale}))
+    results = _stale_results(descriptor.parent)
+    if not stale and not results:
+        return []
+    what = "; ".join(
+        part
+        for part in (
+            f"derived.csv: {len(ids)} stale derived figure(s)" if ids else "",
+            f"factcheck_results.csv: {len(results)} stale fact-check result(s)" if results else "",
+        )
+        if part
+    )
     if not derive:
         raise UserError(
-            f"{len(ids)} derived figure(s) are stale: {', '.join(ids)}; nothing was run "
+            f"{what} are stale: {', '.join(ids + results)}; nothing was run "
             "(run `chinaev derive`, or `chinaev run` without --no-derive)",
             stale,
         )
     if progress:
-        progress(f"derived.csv: re-deriving {len(ids)} stale derived figure(s)")
+        progress(f"re-deriving {what}")
     write_derived(descriptor.parent)
-    return [f"derived.csv: {len(ids)} stale derived figure(s) re-derived: {', '.join(ids)}"]
+    return [f"{what} re-derived: {', '.join(ids + results)}"]
+
+
+def _stale_results(folder: Path) -> list[str]:
+    """The comparisons whose stored fact-check result is stale (as derived now)."""
+    from chinaev.data.factcheck.results import stale_results
+    from chinaev.data.package import read_rows
+
+    problems = [p for p in stale_results(folder) if p.message.startswith("stale:")]
+    rows = read_rows(folder, "factcheck_results")
+    lines = sorted({p.row for p in problems if p.row})
+    extra = len([p for p in problems if not p.row])
+    return [rows[line - 2].get("comparison_id", f"line {line}") for line in lines] + (
+        [f"{extra} missing row(s)"] if extra else []
+    )
 
 
 def _derived_ids(folder: Path, lines: list[int]) -> list[str]:

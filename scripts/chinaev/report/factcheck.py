@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from chinaev.data.factcheck import check
 from chinaev.data.factcheck.intervals import ALL_MODES, Interval
+from chinaev.data.factcheck.results import stored
 from chinaev.data.package import Package
 from chinaev.report import prose
 
@@ -34,9 +34,10 @@ POWERTRAIN_WORDS = {
 
 
 def explained(package: Package) -> pd.DataFrame:
-    """The results of `chinaev.data.factcheck.check` with what the reader reads: the news
-    value as the source gave it (`news_shown`) and the verdict explained (`explanation`)."""
-    results = check(package)
+    """The fact-check's results as the package stores them (`factcheck_results`, in the
+    shape of `chinaev.data.factcheck.check`) with what the reader reads: the news value as
+    the source gave it (`news_shown`) and the verdict explained (`explanation`)."""
+    results = stored(package)
     # Seen from a date before the IEA edition came out, the package has no IEA rows.
     published = not (package.iea.empty and package.as_of is not None)
     news_shown = [shown(package.record(claim_id)) for claim_id in results["claim_id"]]
