@@ -73,3 +73,21 @@ def test_the_chapter_offers_the_package_it_ran_on(whatif):
         figures = archive.read("datapackage/data/figures.csv").decode("utf-8")
     assert figures == (package / "data" / "figures.csv").read_text(encoding="utf-8")
     assert "213,000" in figures
+
+
+def test_rows_of_an_iea_slice_the_edition_lacks_are_left_out():
+    # The 2025 edition has no APS scenario: a chapter that read an APS slice before the
+    # import must not stop the download writer (it did, with a pandas error naming no page).
+    from helpers import DATAPACKAGE
+
+    from chinaev.data.package import load
+    from chinaev.report import cards
+
+    package = load(DATAPACKAGE / "datapackage.json")
+    read = {
+        "records": ["china_nev_exports_2025_05"],
+        "iea": [{"region": "China", "category": "Projection-NO-SUCH-SCENARIO"}],
+    }
+    text = cards.rows_csv(package, read)
+    assert text.splitlines()[0].startswith("resource,id,")
+    assert [line.split(",")[1] for line in text.splitlines()[1:]] == ["china_nev_exports_2025_05"]

@@ -122,7 +122,14 @@ def _write_downloads(app: Sphinx, exception) -> None:
         package = sphinx_ext._package_for(app, docname)
         if package is not None:
             target = out / f"{docname.replace('/', '-')}.csv"
-            target.write_text(cards.rows_csv(package, read), encoding="utf-8")
+            try:
+                rows = cards.rows_csv(package, read)
+            except Exception as error:  # name the page: the traceback does not
+                raise RuntimeError(
+                    f"{docname}: the rows it read (data/{target.name}) could not be "
+                    f"written from {descriptor}: {error}"
+                ) from error
+            target.write_text(rows, encoding="utf-8")
         zips[zip_name(app, descriptor)] = descriptor
     zips.setdefault(PACKAGE_ZIP, book_descriptor(app))
     for name, descriptor in sorted(zips.items()):
