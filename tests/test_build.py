@@ -158,7 +158,8 @@ def test_a_pdf_that_fails_after_the_html_replaces_neither(minibook_source, good_
         build_book(["html", "pdf"], book_dir=book, output=good_output)
     message = str(error.value)
     assert "missing from the PDF's fonts" in message
-    assert "Nothing was replaced" in message and "same notebooks as each other" in message
+    assert "Nothing was replaced" in message and "the two show the same notebooks" in message
+    assert f"{good_output / 'pdf'} (stale: built from other notebooks)" in message
     after = tree_fingerprint(good_output)
     assert {k: v for k, v in after.items() if not k.startswith("logs")} == {
         k: v for k, v in before.items() if not k.startswith("logs")

@@ -73,6 +73,10 @@ def test_the_chapter_offers_the_package_it_ran_on(whatif):
         figures = archive.read("datapackage/data/figures.csv").decode("utf-8")
     assert figures == (package / "data" / "figures.csv").read_text(encoding="utf-8")
     assert "213,000" in figures
+    # The index offers the book's own package and the one the what-if chapter ran on.
+    index = (html / "index.html").read_text(encoding="utf-8")
+    block = re.search(r'<p class="chinaev-downloads">(.*?)</p>', index, re.S).group(1)
+    assert re.findall(r'href="([^"]+)"', block) == ["data/chinaev-datapackage.zip", links[1]]
 
 
 def test_rows_of_an_iea_slice_the_edition_lacks_are_left_out():

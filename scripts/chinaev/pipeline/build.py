@@ -84,7 +84,7 @@ def build_book(
             try:
                 build(**args, staging=staging, output=output, stamp=stamp, pdf_state=pdf_state)
             except UserError as error:
-                raise UserError(f"{error}\n{_kept(output, builders, root)}") from None
+                raise UserError(f"{error}\n{_kept(output, stamp, root)}") from None
         if pdf_state != "none" and "html" in builders:
             source = staging / "pdf" if "pdf" in builders else output / "pdf"
             shutil.copyfile(source / PDF_NAME, staging / "html" / PDF_NAME)
@@ -129,17 +129,24 @@ def _write_stamp(folder: Path, **record: str) -> None:
     (folder / STAMP).write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def _kept(output: Path, builders: list[str], root: Path) -> str:
-    """What a failed build left, for its message."""
+def _kept(output: Path, stamp: str, root: Path) -> str:
+    """What a failed build left, for its message: each output kept, and whether it
+    shows the notebooks just built."""
     there = [b for b in BUILDERS if (output / b / OUTPUT_FILE[b]).is_file()]
     if not there:
         return "Nothing was replaced; there is no earlier output."
-    kept = " and ".join(_show(output / b, root) for b in there)
-    same = len(there) == 2 and _stamp_of(output, "html") == _stamp_of(output, "pdf")
-    pair = " (built from the same notebooks as each other)" if same else ""
-    if len(there) == 2 and not same:
-        pair = f" ({_stale_lines(output, ['html'])[0].split(': ', 1)[1]})"
-    return f"Nothing was replaced: {kept} are the previous build{pair}."
+    parts = []
+    for builder in there:
+        old = _stamp_of(output, builder)
+        state = "current" if old == stamp else "stale: built from other notebooks"
+        parts.append(
+            f"{_show(output / builder, root)} ({state if old else 'notebooks unrecorded'})"
+        )
+    stamps = {_stamp_of(output, b) for b in there}
+    pair = ""
+    if len(there) == 2 and None not in stamps:
+        pair = "; the two show the same notebooks" if len(stamps) == 1 else "; the two differ"
+    return f"Nothing was replaced: {' and '.join(parts)} kept as they were{pair}."
 
 
 def _stale_lines(output: Path, builders: list[str]) -> list[str]:

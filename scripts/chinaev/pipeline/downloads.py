@@ -132,6 +132,8 @@ def _write_downloads(app: Sphinx, exception) -> None:
             target.write_text(rows, encoding="utf-8")
         zips[zip_name(app, descriptor)] = descriptor
     zips.setdefault(PACKAGE_ZIP, book_descriptor(app))
+    for descriptor, _ in chapter_packages(Path(app.srcdir)):  # the index links them all
+        zips.setdefault(zip_name(app, descriptor), descriptor)
     for name, descriptor in sorted(zips.items()):
         if descriptor.is_file():
             _zip_package(descriptor.parent, out / name)
@@ -149,13 +151,19 @@ def _zip_package(folder: Path, target: Path) -> None:
 
 
 class BookDownloads(SphinxDirective):
-    """`{chinaev-downloads}`: the book's own downloads (HTML only): the PDF when the build
-    put one beside the pages, and the zip of the book's data package."""
+    """`{chinaev-downloads}`: the book's downloads (HTML only): the PDF when the build put
+    one beside the pages, and the zip of each package the chapters ran on."""
 
     def run(self) -> list[nodes.Node]:
-        links = _pdf_link(self.env.docname)
-        zip_link = _relative(self.env.docname, f"{DATA_DIR}/{PACKAGE_ZIP}")
-        links.append(f'<a href="{zip_link}" download>the whole data package (zip)</a>')
+        app = self.env.app
+        docname, book = self.env.docname, book_descriptor(app)
+        used = sorted({d for d, _ in chapter_packages(Path(app.srcdir))}, key=str)
+        used = sorted(used or [book], key=lambda d: d != book)  # the book's own first
+        links = _pdf_link(docname)
+        for descriptor in used:
+            what = "the whole data package" if descriptor == used[0] else "the what-if package"
+            zip_link = _relative(docname, f"{DATA_DIR}/{zip_name(app, descriptor)}")
+            links.append(f'<a href="{zip_link}" download>{what} (zip)</a>')
         html = (
             f'<p class="chinaev-downloads">Take it away: {" · ".join(links)}. '
             "Each chapter also offers the rows it uses as a CSV file.</p>"
@@ -166,8 +174,8 @@ class BookDownloads(SphinxDirective):
 # -- the what-if banner --------------------------------------------------------------------
 
 
-def other_data(srcdir: Path, book: Path) -> dict[tuple[Path, str], list[str]]:
-    """Chapters that ran on a package other than `book`, or with as_of, by (package, as_of)."""
+def chapter_packages(srcdir: Path) -> dict[tuple[Path, str], list[str]]:
+    """The chapters `chinaev run` executed, by the package they ran on and their as_of."""
     found: dict[tuple[Path, str], list[str]] = {}
     for path in sorted(Path(srcdir).rglob("*.ipynb")):
         relative = path.relative_to(srcdir)
@@ -182,9 +190,17 @@ def other_data(srcdir: Path, book: Path) -> dict[tuple[Path, str], list[str]]:
             continue
         descriptor = (path.parent / parameters["datapackage"]).resolve()
         as_of = str(parameters.get("as_of") or "")
-        if descriptor != book or as_of:
-            found.setdefault((descriptor, as_of), []).append(relative.with_suffix("").as_posix())
+        found.setdefault((descriptor, as_of), []).append(relative.with_suffix("").as_posix())
     return found
+
+
+def other_data(srcdir: Path, book: Path) -> dict[tuple[Path, str], list[str]]:
+    """Chapters that ran on a package other than `book`, or with as_of, by (package, as_of)."""
+    return {
+        (descriptor, as_of): pages
+        for (descriptor, as_of), pages in chapter_packages(srcdir).items()
+        if descriptor != book or as_of
+    }
 
 
 def banner(groups: dict[tuple[Path, str], list[str]]) -> str:
