@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -274,3 +275,24 @@ def test_overlay_refuses_a_notebook_that_is_no_chapter(tmp_path):
     (tmp_path / "rerun" / "nonsense.ipynb").write_text("{}", encoding="utf-8")
     with pytest.raises(UserError, match="nonsense.ipynb .* is no chapter"):
         build.overlay_book(tmp_path / "rerun", tmp_path / "work", base=MINIBOOK)
+
+
+def test_stale_lines_name_the_output_built_from_other_notebooks(tmp_path):
+    def outputs(html: dict | None, pdf: dict | None) -> Path:
+        out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
+        for name, file, record in (("html", "index.html", html), ("pdf", "book.pdf", pdf)):
+            (out / name).mkdir(parents=True)
+            (out / name / file).write_text("x", encoding="utf-8")
+            if record is not None:
+                (out / name / build.STAMP).write_text(json.dumps(record), encoding="utf-8")
+        return out
+
+    same = outputs({"inputs": "a", "pdf": "current"}, {"inputs": "a"})
+    assert build._stale_lines(same, ["html", "pdf"]) == []
+    differ = outputs({"inputs": "a", "pdf": "stale"}, {"inputs": "b"})
+    assert build._stale_lines(differ, ["html"])[0].startswith("pdf: stale: built from other")
+    assert build._stale_lines(differ, ["pdf"])[0].startswith("html: stale: built from other")
+    unrecorded = outputs({"inputs": "a", "pdf": "stale"}, None)
+    assert build._stale_lines(unrecorded, ["html"])[0].startswith("pdf: stale")
+    relinked = outputs({"inputs": "a", "pdf": "stale"}, {"inputs": "a"})
+    assert build._stale_lines(relinked, ["pdf"])[0].startswith("html: its pages do not link")

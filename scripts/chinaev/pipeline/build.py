@@ -152,9 +152,9 @@ def _kept(output: Path, stamp: str, root: Path) -> str:
 def _stale_lines(output: Path, builders: list[str]) -> list[str]:
     """A line for the output not built now if it was built from other notebooks, or if
     the HTML's link to the PDF no longer says the truth."""
-    html, pdf = _record_of(output, "html"), _record_of(output, "pdf")
-    if not html or not pdf:
+    if not all((output / b / OUTPUT_FILE[b]).is_file() for b in BUILDERS):
         return []
+    html, pdf = _record_of(output, "html"), _record_of(output, "pdf")  # {}: not recorded
     if html.get("inputs") != pdf.get("inputs"):
         other = "pdf" if builders == ["html"] else "html"
         built = "html" if other == "pdf" else "pdf"
