@@ -11,9 +11,13 @@ APT_PACKAGES := latexmk texlive-latex-recommended texlive-latex-extra texlive-fo
 	texlive-fonts-extra texlive-xetex texlive-science texlive-lang-chinese fonts-freefont-otf \
 	fonts-noto-cjk lmodern poppler-utils chromium chromium-driver faketime
 
+# HTML and PDF are built together, by one `chinaev build`: it replaces both or neither,
+# so they always show the same notebooks (a failed PDF leaves the old HTML too).
+BOOK_OUTPUTS := _build/html/index.html _build/pdf/book.pdf
+
 .PHONY: book test setup system-deps validate run html pdf lint clean
 
-book: system-deps setup validate run html pdf
+book: system-deps setup validate run $(BOOK_OUTPUTS)
 
 setup: $(VENV)/.synced
 
@@ -57,15 +61,10 @@ PYTEST_WORKERS ?= auto
 BOOK_INPUTS := _config.yml $(wildcard book/_toc.yml book/*.md book/*.ipynb book/_static/*.css) \
 	$(wildcard scripts/chinaev/*.py scripts/chinaev/*/*.py scripts/chinaev/*/*/*.py)
 
-html: setup _build/html/index.html
+html pdf: setup $(BOOK_OUTPUTS)
 
-pdf: setup _build/pdf/book.pdf
-
-_build/html/index.html: $(BOOK_INPUTS)
-	$(BIN)/chinaev build --html
-
-_build/pdf/book.pdf: $(BOOK_INPUTS)
-	$(BIN)/chinaev build --pdf
+$(BOOK_OUTPUTS) &: $(BOOK_INPUTS)
+	$(BIN)/chinaev build
 
 # The package itself is checked inside the suite, in parallel with the rest:
 # tests/test_validate.py runs `frictionless validate` and `chinaev validate` (which also

@@ -9,9 +9,11 @@ import html
 import itertools
 import re
 import subprocess
+import tempfile
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chinaev.data.problems import UserError
@@ -91,6 +93,53 @@ def chart_count(html_dir: Path, pages: list[str]) -> int:
         (html_dir / f"{name}.html").read_text(encoding="utf-8").count('class="chinaev-chart"')
         for name in pages
     )
+
+
+# A page whose body (between the running header and the page number) has fewer dark
+# pixels than this at 40 dpi is empty: a part's title page has about 360, a short
+# sentence about 90.
+BLANK_INK = 20
+HEADER, FOOTER = 0.12, 0.90  # the body's top and bottom, as fractions of the page height
+
+
+def body_ink(pdf: Path, dpi: int = 40) -> list[int]:
+    """Dark pixels in the body of each page, rendered by pdftoppm (greyscale PGM)."""
+    counts = []
+    with tempfile.TemporaryDirectory() as work:
+        subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), str(pdf), f"{work}/page"], check=True)
+        for image in sorted(Path(work).glob("page-*.pgm"), key=lambda p: int(p.stem[5:])):
+            data = image.read_bytes()
+            _, width, height, _, raster = data.split(maxsplit=4)
+            width, height = int(width), int(height)
+            pixels = np.frombuffer(raster[-width * height :], dtype=np.uint8)
+            body = pixels.reshape(height, width)[int(height * HEADER) : int(height * FOOTER)]
+            counts.append(int((body < 200).sum()))
+    return counts
+
+
+@pytest.mark.slow
+def test_no_pdf_page_is_blank_or_header_only(built_book):
+    # LaTeX's two-sided book opens every part and chapter on a right-hand page and
+    # leaves the page before it empty; the book is read on screens (openany, oneside).
+    ink = body_ink(built_book.pdf)
+    assert len(ink) > 10
+    assert [number for number, dots in enumerate(ink, 1) if dots < BLANK_INK] == []
+
+
+def test_blank_page_check_sees_an_empty_page(tmp_path):
+    # The check must be able to fail: a two-page PDF whose second page is empty.
+    pdf = tmp_path / "two.pdf"
+    text = r"""\documentclass{article}\begin{document}Some text on the first page.
+\newpage\thispagestyle{empty}\mbox{}\end{document}"""
+    (tmp_path / "two.tex").write_text(text, encoding="utf-8")
+    subprocess.run(
+        ["xelatex", "-interaction=batchmode", "two.tex"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    ink = body_ink(pdf)
+    assert len(ink) == 2 and ink[0] >= BLANK_INK > ink[1]
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -144,6 +145,58 @@ def test_missing_glyph_fails_the_pdf_and_keeps_the_old_one(minibook_source, good
     assert (good_output / "logs" / "book-latex.log").exists()
 
 
+@slow
+def test_a_pdf_that_fails_after_the_html_replaces_neither(minibook_source, good_output, tmp_path):
+    # The HTML of this book builds; its PDF cannot (no font has the glyph). Built as a
+    # pair, as `make book` builds them, neither output may change: the HTML must not
+    # move on to notebooks the PDF does not show.
+    book = tmp_path / "book"
+    shutil.copytree(minibook_source, book)
+    with (book / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nNo font here has a car: \U0001f697.\n")
+    before = tree_fingerprint(good_output)
+    with pytest.raises(UserError) as error:
+        build_book(["html", "pdf"], book_dir=book, output=good_output)
+    message = str(error.value)
+    assert "missing from the PDF's fonts" in message
+    assert "Nothing was replaced" in message and "the two show the same notebooks" in message
+    assert f"{good_output / 'pdf'} (stale: built from other notebooks)" in message
+    after = tree_fingerprint(good_output)
+    assert {k: v for k, v in after.items() if not k.startswith("logs")} == {
+        k: v for k, v in before.items() if not k.startswith("logs")
+    }
+    assert not [p for p in good_output.iterdir() if p.name.startswith(".")]
+
+
+@slow
+def test_html_built_alone_says_the_pdf_is_stale(minibook_source, good_output, tmp_path):
+    book = tmp_path / "book"
+    shutil.copytree(minibook_source, book)
+    with (book / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nA sentence the PDF does not have.\n\n```{chinaev-downloads}\n```\n")
+    lines = build_book(["html"], book_dir=book, output=good_output)
+    assert lines[0] == f"html: {good_output / 'html' / 'index.html'}"
+    assert lines[1].startswith("pdf: stale: built from other notebooks than the html")
+    page = (good_output / "html" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="book.pdf">the book as PDF</a> (built from other notebooks' in page
+    assert (good_output / "html" / "book.pdf").is_file()
+
+
+@slow
+def test_an_html_build_with_no_pdf_does_not_link_one(minibook_source, tmp_path):
+    book, output = tmp_path / "book", tmp_path / "_build"
+    shutil.copytree(minibook_source, book)
+    with (book / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\n```{chinaev-downloads}\n```\n")
+    assert build_book(["html"], book_dir=book, output=output) == [
+        f"html: {output / 'html' / 'index.html'}"
+    ]
+    index = (output / "html" / "index.html").read_text(encoding="utf-8")
+    assert "the whole data package (zip)" in index
+    for page in (output / "html").glob("*.html"):
+        assert "book.pdf" not in page.read_text(encoding="utf-8"), page.name
+
+
 def test_unknown_builder_and_missing_config_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="unknown builder"):
         build_book(["epub"], output=tmp_path)
@@ -222,3 +275,24 @@ def test_overlay_refuses_a_notebook_that_is_no_chapter(tmp_path):
     (tmp_path / "rerun" / "nonsense.ipynb").write_text("{}", encoding="utf-8")
     with pytest.raises(UserError, match="nonsense.ipynb .* is no chapter"):
         build.overlay_book(tmp_path / "rerun", tmp_path / "work", base=MINIBOOK)
+
+
+def test_stale_lines_name_the_output_built_from_other_notebooks(tmp_path):
+    def outputs(html: dict | None, pdf: dict | None) -> Path:
+        out = tmp_path / f"out-{len(list(tmp_path.iterdir()))}"
+        for name, file, record in (("html", "index.html", html), ("pdf", "book.pdf", pdf)):
+            (out / name).mkdir(parents=True)
+            (out / name / file).write_text("x", encoding="utf-8")
+            if record is not None:
+                (out / name / build.STAMP).write_text(json.dumps(record), encoding="utf-8")
+        return out
+
+    same = outputs({"inputs": "a", "pdf": "current"}, {"inputs": "a"})
+    assert build._stale_lines(same, ["html", "pdf"]) == []
+    differ = outputs({"inputs": "a", "pdf": "stale"}, {"inputs": "b"})
+    assert build._stale_lines(differ, ["html"])[0].startswith("pdf: stale: built from other")
+    assert build._stale_lines(differ, ["pdf"])[0].startswith("html: stale: built from other")
+    unrecorded = outputs({"inputs": "a", "pdf": "stale"}, None)
+    assert build._stale_lines(unrecorded, ["html"])[0].startswith("pdf: stale")
+    relinked = outputs({"inputs": "a", "pdf": "stale"}, {"inputs": "a"})
+    assert build._stale_lines(relinked, ["pdf"])[0].startswith("html: its pages do not link")

@@ -15,7 +15,7 @@ from helpers import DATAPACKAGE, copy_package
 from chinaev import cli
 from chinaev.data.export import DATABASE, FLAT, FLAT_COLUMNS, export
 from chinaev.data.problems import UserError
-from chinaev.pipeline.sphinx_ext import ZIP_TIME, _zip_package
+from chinaev.pipeline.downloads import ZIP_TIME, _zip_package
 
 
 def resources() -> list[dict]:

@@ -1,7 +1,7 @@
 """The loading recipes of datapackage/README.md ("Load it"), run as a re-user would.
 
 The released zip is made as the book's build makes it (the package folder plus its typed
-tables, sphinx_ext._zip_package) and unzipped into a fresh folder that holds nothing
+tables, downloads._zip_package) and unzipped into a fresh folder that holds nothing
 else; the recipes run from another empty folder, with `/path/to/datapackage` replaced by
 the unzipped folder. The Python recipes run in order in one process (as a reader would
 paste them); each SQL recipe runs against the unzipped database. Both ways must give
@@ -23,7 +23,7 @@ import pytest
 from helpers import DATAPACKAGE, ROOT
 
 from chinaev.data.export import FLAT_COLUMNS, export
-from chinaev.pipeline.sphinx_ext import _zip_package
+from chinaev.pipeline.downloads import _zip_package
 
 README = ROOT / "datapackage" / "README.md"
 PLACEHOLDER = "/path/to/datapackage"

@@ -1,14 +1,19 @@
 """Build the book with Jupyter Book 1 (HTML and a XeLaTeX PDF), atomically.
 
-Each builder runs into a fresh temporary folder beside the destination. Only
-a build that succeeds, with warnings treated as errors, replaces
-`_build/html` or `_build/pdf/book.pdf`; a failed build leaves the last good
-output where it was and raises UserError naming the log.
+Every builder asked for runs into one staging folder beside the destination, and
+only when all of them succeed, with warnings treated as errors, are `_build/html`
+and `_build/pdf` replaced, together: a failed build leaves the last good outputs
+where they were and raises UserError naming the log and saying what was kept. Each
+output records the notebooks it was built from (`.chinaev-inputs.json`, a digest),
+so a build of one output alone says when the other is now stale, and the HTML's
+link to the PDF says when that PDF was built from other notebooks.
 """
 
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -19,7 +24,7 @@ from pathlib import Path
 
 from chinaev.data import paths
 from chinaev.data.problems import UserError
-from chinaev.pipeline import sphinx_ext
+from chinaev.pipeline import downloads, sphinx_ext
 from chinaev.report import charts
 
 BUILDERS = ("html", "pdf")
@@ -41,7 +46,8 @@ def build_book(
     toc: Path | None = None,
     output: Path | None = None,
 ) -> list[str]:
-    """Build `builders` ("html", "pdf") and return one line per output written."""
+    """Build `builders` ("html", "pdf") and return one line per output written, then a
+    line for an output left built from other notebooks than the one just built."""
     root = Path(root).resolve()
     book_dir = Path(book_dir or root / "book").resolve()
     config = Path(config or root / "_config.yml").resolve()
@@ -59,11 +65,109 @@ def build_book(
 
     write_bundle(book_dir / "_static")
     output.mkdir(parents=True, exist_ok=True)
-    lines = []
-    for builder in builders:
-        build = _build_html if builder == "html" else _build_pdf
-        lines.append(build(book_dir=book_dir, config=config, toc=toc, output=output, root=root))
-    return lines
+    builders = [b for b in BUILDERS if b in builders]  # html first: it links the PDF
+    stamp = inputs_stamp(book_dir, config, toc)
+    if "pdf" in builders:
+        pdf_state = "current"
+    elif not (output / "pdf" / PDF_NAME).is_file():
+        pdf_state = "none"
+    else:
+        pdf_state = "current" if _stamp_of(output, "pdf") == stamp else "stale"
+    args = {"book_dir": book_dir, "config": config, "toc": toc, "root": root}
+    # Every output is built into one staging folder and only then moved in, all
+    # together: a failure replaces nothing, so the HTML and the PDF never disagree
+    # because one of them failed.
+    with tempfile.TemporaryDirectory(prefix=".build-", dir=output) as work:
+        staging = Path(work)
+        for builder in builders:
+            build = _build_html if builder == "html" else _build_pdf
+            try:
+                build(**args, staging=staging, output=output, stamp=stamp, pdf_state=pdf_state)
+            except UserError as error:
+                raise UserError(f"{error}\n{_kept(output, stamp, root)}") from None
+        if pdf_state != "none" and "html" in builders:
+            source = staging / "pdf" if "pdf" in builders else output / "pdf"
+            shutil.copyfile(source / PDF_NAME, staging / "html" / PDF_NAME)
+        for builder in builders:
+            _replace_dir(staging / builder, output / builder)
+    if builders == ["pdf"]:
+        _pdf_beside_html(output)
+    lines = [f"{b}: {_show(output / b / OUTPUT_FILE[b], root)}" for b in builders]
+    return lines + _stale_lines(output, builders)
+
+
+OUTPUT_FILE = {"html": "index.html", "pdf": PDF_NAME}
+STAMP = ".chinaev-inputs.json"  # in html/ and pdf/: the notebooks each was built from
+
+
+def inputs_stamp(book_dir: Path, config: Path, toc: Path) -> str:
+    """A digest of what an output is built from: the book's notebooks and pages, its
+    table of contents and the configuration."""
+    files = {"_config.yml": config, "_toc.yml": toc}
+    for path in sorted(Path(book_dir).rglob("*")):
+        relative = path.relative_to(book_dir)
+        if any(part.startswith((".", "_build", "_static")) for part in relative.parts):
+            continue
+        if path.is_file() and path.suffix in (".ipynb", ".md", ".yml"):
+            files.setdefault(relative.as_posix(), path)
+    digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in files.items()}
+    return hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+
+
+def _stamp_of(output: Path, builder: str) -> str | None:
+    return _record_of(output, builder).get("inputs")
+
+
+def _record_of(output: Path, builder: str) -> dict:
+    try:
+        return json.loads((output / builder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_stamp(folder: Path, **record: str) -> None:
+    (folder / STAMP).write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _kept(output: Path, stamp: str, root: Path) -> str:
+    """What a failed build left, for its message: each output kept, and whether it
+    shows the notebooks just built."""
+    there = [b for b in BUILDERS if (output / b / OUTPUT_FILE[b]).is_file()]
+    if not there:
+        return "Nothing was replaced; there is no earlier output."
+    parts = []
+    for builder in there:
+        old = _stamp_of(output, builder)
+        state = "current" if old == stamp else "stale: built from other notebooks"
+        parts.append(
+            f"{_show(output / builder, root)} ({state if old else 'notebooks unrecorded'})"
+        )
+    stamps = {_stamp_of(output, b) for b in there}
+    pair = ""
+    if len(there) == 2 and None not in stamps:
+        pair = "; the two show the same notebooks" if len(stamps) == 1 else "; the two differ"
+    return f"Nothing was replaced: {' and '.join(parts)} kept as they were{pair}."
+
+
+def _stale_lines(output: Path, builders: list[str]) -> list[str]:
+    """A line for the output not built now if it was built from other notebooks, or if
+    the HTML's link to the PDF no longer says the truth."""
+    if not all((output / b / OUTPUT_FILE[b]).is_file() for b in BUILDERS):
+        return []
+    html, pdf = _record_of(output, "html"), _record_of(output, "pdf")  # {}: not recorded
+    if html.get("inputs") != pdf.get("inputs"):
+        other = "pdf" if builders == ["html"] else "html"
+        built = "html" if other == "pdf" else "pdf"
+        return [
+            f"{other}: stale: built from other notebooks than the {built}; "
+            f"run `chinaev build --{other}` (or `chinaev build` for both)"
+        ]
+    if html.get("pdf") != "current":
+        return [
+            "html: its pages do not link this PDF as current; run `chinaev build --html` "
+            "(or `chinaev build` for both)"
+        ]
+    return []
 
 
 def overlay_book(chapters: Path, work: Path, base: Path | None = None) -> Path:
@@ -86,7 +190,22 @@ def overlay_book(chapters: Path, work: Path, base: Path | None = None) -> Path:
     shutil.copytree(base, book, ignore=shutil.ignore_patterns("_build", ".*"))
     for notebook in notebooks:
         shutil.copy2(notebook, book / notebook.name)
+    for copied in book.glob("*.ipynb"):
+        origin = chapters if copied.name in {p.name for p in notebooks} else base
+        _pin_datapackage(copied, origin)
     return book
+
+
+def _pin_datapackage(notebook: Path, origin: Path) -> None:
+    """Make a copied notebook's `datapackage` parameter absolute: written relative to
+    the folder it was run in (`origin`), it would name nothing from the copy, and the
+    pages would lose their source cards, their rows and their package's zip."""
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    parameters = data.get("metadata", {}).get("papermill", {}).get("parameters", {})
+    value = parameters.get("datapackage")
+    if value and not Path(value).is_absolute():
+        parameters["datapackage"] = (origin / value).resolve().as_posix()
+        notebook.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def write_bundle(static_dir: Path) -> Path:
@@ -99,48 +218,46 @@ def write_bundle(static_dir: Path) -> Path:
     return target
 
 
-def _build_html(*, book_dir: Path, config: Path, toc: Path, output: Path, root: Path) -> str:
+def _build_html(*, book_dir, config, toc, root, staging, output, stamp, pdf_state) -> None:
     log = output / "logs" / "html.log"
-    with tempfile.TemporaryDirectory(prefix=".html-", dir=output) as work:
-        built = _run_jupyter_book("html", book_dir, config, toc, Path(work), log, root)
-        html = built / "html"
-        if not (html / "index.html").exists():
-            raise UserError(f"html build wrote no index.html; see {_show(log, root)}")
-        _replace_dir(html, output / "html")
-    _pdf_beside_html(output)
-    return f"html: {_show(output / 'html' / 'index.html', root)}"
+    env = {downloads.PDF_STATE_ENV: pdf_state}
+    built = _run_jupyter_book("html", book_dir, config, toc, staging / "work-html", log, root, env)
+    html = built / "html"
+    if not (html / "index.html").exists():
+        raise UserError(f"html build wrote no index.html; see {_show(log, root)}")
+    os.replace(html, staging / "html")
+    _write_stamp(staging / "html", inputs=stamp, pdf=pdf_state)
+    shutil.rmtree(staging / "work-html", ignore_errors=True)
 
 
 def _pdf_beside_html(output: Path) -> None:
-    """Every page links to `book.pdf` beside it: put the last good PDF there, if any."""
+    """Pages link to `book.pdf` beside them: put the PDF there, if the HTML links it."""
     pdf, html = output / "pdf" / PDF_NAME, output / "html"
-    if pdf.is_file() and html.is_dir():
+    if pdf.is_file() and html.is_dir() and _record_of(output, "html").get("pdf") != "none":
         _replace_file(pdf, html / PDF_NAME)
 
 
-def _build_pdf(*, book_dir: Path, config: Path, toc: Path, output: Path, root: Path) -> str:
-    log = output / "logs" / "pdf.log"
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=output) as work:
-        try:
-            built = _run_jupyter_book("pdflatex", book_dir, config, toc, Path(work), log, root)
-        finally:
-            # Keep the LaTeX log of a failed run: it holds the real error.
-            tex_log = Path(work) / "_build" / "latex" / f"{TEX_STEM}.log"
-            if tex_log.exists():
-                shutil.copyfile(tex_log, output / "logs" / f"{TEX_STEM}-latex.log")
-        latex = built / "latex"
-        pdf, tex_log = latex / f"{TEX_STEM}.pdf", latex / f"{TEX_STEM}.log"
-        if not pdf.exists() or not tex_log.exists():
-            raise UserError(f"pdf build wrote no {pdf.name}; see {_show(log, root)}")
-        check_latex_log(tex_log, shown=_show(output / "logs" / f"{TEX_STEM}-latex.log", root))
-
-        destination = output / "pdf"
-        destination.mkdir(exist_ok=True)
-        # The log travels with the PDF so tests can check how this PDF was made.
-        _replace_file(tex_log, destination / f"{TEX_STEM}.log")
-        _replace_file(pdf, destination / PDF_NAME)
-    _pdf_beside_html(output)
-    return f"pdf: {_show(destination / PDF_NAME, root)}"
+def _build_pdf(*, book_dir, config, toc, root, staging, output, stamp, pdf_state) -> None:
+    log, work = output / "logs" / "pdf.log", staging / "work-pdf"
+    try:
+        built = _run_jupyter_book("pdflatex", book_dir, config, toc, work, log, root)
+    finally:
+        # Keep the LaTeX log of a failed run: it holds the real error.
+        tex_log = work / "_build" / "latex" / f"{TEX_STEM}.log"
+        if tex_log.exists():
+            shutil.copyfile(tex_log, output / "logs" / f"{TEX_STEM}-latex.log")
+    latex = built / "latex"
+    pdf, tex_log = latex / f"{TEX_STEM}.pdf", latex / f"{TEX_STEM}.log"
+    if not pdf.exists() or not tex_log.exists():
+        raise UserError(f"pdf build wrote no {pdf.name}; see {_show(log, root)}")
+    check_latex_log(tex_log, shown=_show(output / "logs" / f"{TEX_STEM}-latex.log", root))
+    destination = staging / "pdf"
+    destination.mkdir()
+    # The log travels with the PDF so tests can check how this PDF was made.
+    os.replace(tex_log, destination / f"{TEX_STEM}.log")
+    os.replace(pdf, destination / PDF_NAME)
+    _write_stamp(destination, inputs=stamp)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 def check_latex_log(tex_log: Path, *, shown: str | None = None) -> None:
@@ -158,7 +275,14 @@ def check_latex_log(tex_log: Path, *, shown: str | None = None) -> None:
 
 
 def _run_jupyter_book(
-    builder: str, book_dir: Path, config: Path, toc: Path, work: Path, log: Path, root: Path
+    builder: str,
+    book_dir: Path,
+    config: Path,
+    toc: Path,
+    work: Path,
+    log: Path,
+    root: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> Path:
     """Run one jupyter-book build into `work`; return `work/_build` or raise UserError."""
     command = [
@@ -179,7 +303,7 @@ def _run_jupyter_book(
         "-n",
         "--keep-going",
     ]
-    env = dict(os.environ)
+    env = {**os.environ, **(extra_env or {})}
     # Nothing in the output may depend on the day of the build (Sphinx's dates, the
     # PDF's CreationDate, TeX's \today): the clock is set to the data package's date.
     env.setdefault(sphinx_ext.DATAPACKAGE_ENV, str(root / "datapackage" / "datapackage.json"))

@@ -7,10 +7,11 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   of the data package shows its source card on hover and keyboard focus
   (cards.py writes the card, escaping every data string);
 * every notebook page that `chinaev run` executed links to a CSV of exactly the
-  rows it read (its `metadata.chinaev.reads`), written into `data/` of the HTML,
-  beside a zip of the whole data package and the PDF; the package's typed tables
-  (chinaev.data.export: a DuckDB database and a Parquet file per table) are written
-  into `data/` too, and into the zip under `datapackage/typed/`.
+  rows it read, a zip of the package it ran on and the PDF (downloads.py), and a
+  book whose chapters ran on other data says so on every page.
+  The package's typed tables (chinaev.data.export: a DuckDB database and a Parquet
+  file per table) are written into `data/` too, and into the zip under
+  `datapackage/typed/`.
 
 It also turns two easy mistakes into build warnings, which `-W` makes errors:
 
@@ -37,7 +38,6 @@ import functools
 import json
 import os
 import re
-import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -49,7 +49,6 @@ from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from chinaev.data.export import DATABASE, export
 from chinaev.data.package import load
 from chinaev.report import cards, charts
 
@@ -57,14 +56,8 @@ logger = logging.getLogger(__name__)
 
 BUNDLE = "vega-bundle.js"
 STATIC = Path(__file__).with_name("static")
-DATA_DIR = "data"  # in the HTML output: per-page CSVs and the package zip
-PACKAGE_ZIP = "chinaev-datapackage.zip"
-TYPED_DIR = "typed"  # in the zip: the typed tables (chinaev.data.export) beside the CSVs
-PDF_NAME = "book.pdf"
 KEY_CLASS = "chinaev-key"
 DOC_CLASS = "chinaev-doc"  # the page a glued value comes from, when not this one
-# A fixed time for every member of the zip, so the same package gives the same bytes.
-ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
 def _record_key(text: str) -> str:
@@ -132,12 +125,19 @@ def _read_metadata(path: str, mtime_ns: int) -> dict:
         return {}
 
 
-def _package_for(app: Sphinx, docname: str):
-    """The package a page was made from: its notebook's parameters, else the default."""
+def descriptor_for(app: Sphinx, docname: str) -> tuple[Path, str | None]:
+    """The package a page was made from and its as_of: its notebook's parameters, else
+    the book's own package."""
     path, metadata = _notebook_metadata(app, docname)
     parameters = metadata.get("papermill", {}).get("parameters", {})
     descriptor = parameters.get("datapackage") or app.config.chinaev_datapackage
-    return _package(str((path.parent / descriptor).resolve()), parameters.get("as_of") or None)
+    return (path.parent / descriptor).resolve(), parameters.get("as_of") or None
+
+
+def _package_for(app: Sphinx, docname: str):
+    """The package a page was made from, loaded (None when it is not there)."""
+    descriptor, as_of = descriptor_for(app, docname)
+    return _package(str(descriptor), as_of)
 
 
 @functools.cache
@@ -149,10 +149,6 @@ def _phrases(app: Sphinx, docname: str) -> dict[str, list[str]]:
     """Glued phrases a chapter worked out from records (reads.py), by key."""
     _, metadata = _notebook_metadata(app, docname)
     return (metadata.get("chinaev", {}).get("reads") or {}).get("phrases", {})
-
-
-def _relative(docname: str, target: str) -> str:
-    return "../" * docname.count("/") + target
 
 
 class SourceCards(SphinxPostTransform):
@@ -196,74 +192,6 @@ def _swap(node: nodes.Element, new: list[nodes.Node]) -> None:
         parent.insert(at + offset, child)
 
 
-class DownloadLinks(SphinxPostTransform):
-    """Under the title of every executed chapter: its data, the package and the PDF."""
-
-    default_priority = 21
-    formats = ("html",)
-
-    def run(self, **kwargs) -> None:
-        docname = self.env.docname
-        _, metadata = _notebook_metadata(self.app, docname)
-        if "reads" not in metadata.get("chinaev", {}):
-            return
-        section = next(iter(self.document.findall(nodes.section)), None)
-        if section is None:
-            return
-        title = next(iter(section.findall(nodes.title)), None)
-        csv_link = _relative(docname, f"{DATA_DIR}/{docname.replace('/', '-')}.csv")
-        html = (
-            '<p class="chinaev-downloads">Take the data away: '
-            f'<a href="{csv_link}" download>the rows this page uses (CSV)</a> · '
-            f'<a href="{_relative(docname, f"{DATA_DIR}/{PACKAGE_ZIP}")}" download>'
-            "the whole data package (zip)</a> · "
-            f'<a href="{_relative(docname, f"{DATA_DIR}/{DATABASE}")}" download>'
-            "its tables typed (DuckDB)</a> · "
-            f'<a href="{_relative(docname, PDF_NAME)}">the book as PDF</a></p>'
-        )
-        link = nodes.raw("", html, format="html")
-        if title is not None:
-            title.parent.insert(title.parent.index(title) + 1, link)
-        else:
-            section.insert(0, link)
-
-
-def _write_downloads(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.format != "html":
-        return
-    out = Path(app.outdir) / DATA_DIR
-    out.mkdir(parents=True, exist_ok=True)
-    for docname in sorted(app.env.found_docs):
-        _, metadata = _notebook_metadata(app, docname)
-        read = metadata.get("chinaev", {}).get("reads")
-        package = _package_for(app, docname) if read is not None else None
-        if package is not None:
-            target = out / f"{docname.replace('/', '-')}.csv"
-            target.write_text(cards.rows_csv(package, read), encoding="utf-8")
-    descriptor = (Path(app.srcdir) / app.config.chinaev_datapackage).resolve()
-    if descriptor.is_file():
-        typed = export(descriptor.parent, out)  # chinaev.duckdb and a Parquet file per table
-        _zip_package(descriptor.parent, out / PACKAGE_ZIP, typed)
-
-
-def _zip_package(folder: Path, target: Path, typed: list[Path] = ()) -> None:
-    """The package folder as `datapackage/...`, the typed tables as `datapackage/typed/...`:
-    members sorted by name, each with the same fixed time and mode."""
-    members = {
-        f"datapackage/{path.relative_to(folder).as_posix()}": path
-        for path in folder.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") or part == "__pycache__" for part in path.parts)
-    }
-    members |= {f"datapackage/{TYPED_DIR}/{path.name}": path for path in typed}
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(members):
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, members[name].read_bytes())
-
-
 def _check_bundle(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
@@ -302,6 +230,7 @@ def _check_assets(app: Sphinx, pagename: str, templatename: str, context: dict, 
 def _add_static(app: Sphinx) -> None:
     app.config.html_static_path.append(str(STATIC))
     app.add_css_file("chinaev-cards.css")
+    app.add_js_file("chinaev-cards.js")  # Escape hides a card
 
 
 DATAPACKAGE_ENV = "CHINAEV_DATAPACKAGE"  # set by `chinaev build`
@@ -379,14 +308,15 @@ class ChartImage:
 
 
 def setup(app: Sphinx) -> dict:
+    from chinaev.pipeline import downloads  # it reads pages through this module
+
     app.add_config_value("chinaev_datapackage", "../datapackage/datapackage.json", "env")
     app.add_role_to_domain("glue", "text", KeyedPasteText(), override=True)
     app.add_role("num", NumberRole())
     app.add_post_transform(KeyPendingGlue)
     app.add_post_transform(SourceCards)
-    app.add_post_transform(DownloadLinks)
     app.connect("builder-inited", _add_static)
-    app.connect("build-finished", _write_downloads)
+    downloads.setup(app)
     app.connect("config-inited", _stamp_edition)
     app.connect("config-inited", _use_templates)
     app.connect("builder-inited", _check_bundle)

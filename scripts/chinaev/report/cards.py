@@ -105,6 +105,8 @@ def rows_csv(package: Package, read: dict) -> str:
             else:
                 mask &= iea[field].astype(str) == str(value)
         chosen = iea[mask].sort_values(["region", "parameter", "mode", "powertrain", "year"])
+        if chosen.empty:  # a slice the edition no longer has (the 2025 one has no APS)
+            continue
         key = chosen[["region", "category", "parameter", "mode", "powertrain", "year"]].astype(str)
         chosen = chosen.assign(id=key.agg("/".join, axis=1), resource="iea")
         frames.append(chosen)
