@@ -1,9 +1,10 @@
 """The record of what a chapter read from the data package.
 
 A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
-slice it selects, every whole table it touches and the chinaev modules its kernel
-imported. `chinaev run` stores that record in the executed notebook
-(`metadata.chinaev.reads`), and three things are made from it:
+slice it selects, every selection of rows or columns it makes (`Package.select`),
+every whole table it touches and the chinaev modules its kernel imported. `chinaev
+run` stores that record in the executed notebook (`metadata.chinaev.reads`), and
+three things are made from it:
 
 - the fingerprint that decides whether a chapter must run again
   (pipeline/fingerprint.py): only the rows a chapter read, so editing one figure
@@ -17,13 +18,14 @@ The record is written by the kernel to the file named in `$CHINAEV_READS_FILE`
 
 from __future__ import annotations
 
-import csv
-import functools
 import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from chinaev.data import paths
+from chinaev.data.csvfile import CsvFile, read_csv
 
 READS_ENV = "CHINAEV_READS_FILE"
 
@@ -45,6 +47,8 @@ class Reads:
     corrections: set[str] = field(default_factory=set)
     tables: set[str] = field(default_factory=set)
     iea: list[dict] = field(default_factory=list)
+    # Rows by column values and/or some columns of every row: {table, where, columns}.
+    selections: list[dict] = field(default_factory=list)
     # Glued phrases worked out from records ("about 8.6%"): key -> the records' ids.
     phrases: dict[str, list[str]] = field(default_factory=dict)
 
@@ -71,6 +75,14 @@ class Reads:
             self.iea.append(selection)
             self.save()
 
+    def select(self, table: str, where: dict[str, list[str]], columns: list[str] | None) -> None:
+        selection = {"table": table, "where": {k: where[k] for k in sorted(where)}}
+        if columns is not None:
+            selection["columns"] = list(columns)
+        if selection not in self.selections:
+            self.selections.append(selection)
+            self.save()
+
     def _add(self, bucket: set[str], item: str) -> None:
         if item not in bucket:
             bucket.add(item)
@@ -90,6 +102,7 @@ class Reads:
             "corrections": sorted(self.corrections),
             "tables": sorted(self.tables),
             "iea": sorted(self.iea, key=lambda s: json.dumps(s, sort_keys=True)),
+            "selections": sorted(self.selections, key=lambda s: json.dumps(s, sort_keys=True)),
             "modules": modules,
             "phrases": {key: self.phrases[key] for key in sorted(self.phrases)},
         }
@@ -99,38 +112,6 @@ class Reads:
         target = os.environ.get(READS_ENV)
         if target:
             Path(target).write_text(json.dumps(self.as_dict(), sort_keys=True), encoding="utf-8")
-
-
-@dataclass
-class _Table:
-    version: tuple[int, int]  # mtime_ns and size: a file that changes is read again
-    rows: list[dict[str, str]]
-    indexes: dict[tuple[str, ...], dict[tuple, list]] = field(default_factory=dict)
-
-    def index(self, fields: tuple[str, ...]) -> dict[tuple, list]:
-        """The rows grouped by the values of `fields`, in file order within each group."""
-        if fields not in self.indexes:
-            groups: dict[tuple, list] = {}
-            for row in self.rows:
-                groups.setdefault(tuple(row.get(f) for f in fields), []).append(row)
-            self.indexes[fields] = groups
-        return self.indexes[fields]
-
-
-# `chinaev run` resolves the records of nine chapters against the same files: each file
-# is read and indexed once per process, and again when it changes.
-def _table(folder: Path, resource: dict) -> _Table:
-    path = folder / resource["path"]
-    if not path.is_file():
-        return _Table((0, 0), [])
-    stat = path.stat()
-    return _read_table(str(path.absolute()), (stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=32)
-def _read_table(path: str, version: tuple[int, int]) -> _Table:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return _Table(version, list(csv.DictReader(handle)))
 
 
 def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]]]:
@@ -143,8 +124,10 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     resources = {r.get("name"): r for r in descriptor.get("resources", [])}
 
-    def table(name: str) -> _Table:
-        return _table(folder, resources[name]) if name in resources else _Table((0, 0), [])
+    def table(name: str) -> CsvFile:
+        if name not in resources or not isinstance(resources[name].get("path"), str):
+            return CsvFile([])
+        return read_csv(paths.inside(folder, resources[name]["path"], what="resource path"))
 
     def keyed(kind: str, value: str) -> list[dict[str, str]]:
         name, field_name = KEYED[kind]
@@ -166,4 +149,12 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
         found["iea:" + json.dumps(selection, sort_keys=True)] = [
             row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
+    for selection in reads.get("selections", []):
+        rows = table(selection["table"]).rows
+        for column, values in selection.get("where", {}).items():
+            allowed = set(values)
+            rows = [row for row in rows if row.get(column) in allowed]
+        if "columns" in selection:
+            rows = [[row.get(column) for column in selection["columns"]] for row in rows]
+        found["rows:" + json.dumps(selection, sort_keys=True)] = rows
     return found

@@ -157,6 +157,11 @@ def _part_name(key: str) -> str:
     if kind == "iea":
         selection = json.loads(rest)
         return "IEA slice " + "/".join(str(v) for k, v in selection.items() if k != "powertrains")
+    if kind == "rows":
+        selection = json.loads(rest)
+        where = " and ".join(f"{k} {'/'.join(v)}" for k, v in selection["where"].items())
+        what = f"columns {', '.join(selection['columns'])} of " if "columns" in selection else ""
+        return f"{what}{selection['table']}" + (f" where {where}" if where else "")
     if kind in ("source", "correction", "table"):
         return f"{kind} {rest}"
     return key

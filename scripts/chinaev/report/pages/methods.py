@@ -12,7 +12,7 @@ import yaml
 
 from chinaev.checks import validate
 from chinaev.data import iea, sourcetext
-from chinaev.data.package import load, package_dir
+from chinaev.data.package import package_dir
 from chinaev.report import escape, prose
 from chinaev.report.chapter import Chapter, long_table
 from chinaev.report.references import brief_name, name_sources
@@ -57,9 +57,13 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def all_sources(chapter: Chapter) -> pd.DataFrame:
+# What the page shows of a source: its name (editors' notes may name any source).
+SOURCE_NAME = ["source_id", "author", "publisher", "title"]
+
+
+def all_sources(chapter: Chapter, *columns: str) -> pd.DataFrame:
     """Every source, whatever the page's date: editors' notes may name any of them."""
-    return load(chapter.package.path).sources
+    return chapter.package.complete().select("sources", [*SOURCE_NAME, *columns])
 
 
 def source_name(sources: pd.DataFrame, source_id: str) -> str:
@@ -69,17 +73,17 @@ def source_name(sources: pd.DataFrame, source_id: str) -> str:
 def built(chapter: Chapter):
     """How the package was built: its size, and the table of its tables."""
     package = chapter.package
-    articles = package.sources[package.sources["kind"] == "news-article"]
+    articles = package.select("sources", ["source_id"], kind="news-article")
     text, plural = chapter.text, prose.plural
     text("package_version", package.version or "(no version)")
     text("as_of_note", f", as it stood on {prose.date(package.as_of)}" if package.as_of else "")
-    text("n_resources", plural(len(package.tables), "table"))
+    text("n_resources", plural(len(package.names), "table"))
     text("n_articles", plural(len(articles), "news article"))
-    text("n_figures", plural(len(package.figures), "figure"))
-    text("n_derived", plural(len(package.derived), "derived figure"))
-    text("n_audit", plural(len(package.audit), "number token"))
-    text("n_entities", plural(len(package.entities), "entity", "entities"))
-    text("n_iea_rows", plural(len(package.iea), "row"))
+    text("n_figures", plural(package.count("figures"), "figure"))
+    text("n_derived", plural(package.count("derived"), "derived figure"))
+    text("n_audit", plural(package.count("audit"), "number token"))
+    text("n_entities", plural(package.count("entities"), "entity", "entities"))
+    text("n_iea_rows", plural(package.count("iea"), "row"))
     text("max_quote", plural(validate.MAX_QUOTE, "character"))
     rows = []
     for resource in package.descriptor["resources"]:
@@ -88,7 +92,7 @@ def built(chapter: Chapter):
         rows.append({
             "Table": resource["name"],
             "What a row is": schema.get("description", resource.get("title", "")),
-            "Rows": prose.number(len(package.tables[resource["name"]])),
+            "Rows": prose.number(package.count(resource["name"])),
             "Key": ", ".join(key if isinstance(key, list) else [key]),
         })  # fmt: skip
     return long_table(
@@ -121,7 +125,7 @@ def iea_units(chapter: Chapter):
             kept = iea.normalise_unit(unit) or "(not mapped)"
             units.append([unit, kept, prose.number(len(group))])
     units = pd.DataFrame(units, columns=["Unit as published", "Unit in the package", "Rows"])
-    data = package.iea
+    data = package.select("iea", ["region", "region_kind", "scenario", "year"])
     region = data["region"]
     countries = region[data["region_kind"] == "country"].nunique()
     text("iea_countries", prose.plural(countries, "country", "countries"))
@@ -151,8 +155,9 @@ def meaning(names: pd.DataFrame, entity_id: str) -> str:
 def aliases(chapter: Chapter):
     """The alias table: garbled, misspelt, descriptive and unresolved names."""
     aliases, sources = chapter.package.aliases, all_sources(chapter)
-    names = chapter.package.entities.set_index("entity_id")
     shown = aliases[aliases["kind"].isin(GARBLED)].copy()
+    names = chapter.package.select("entities", entity_id=shown["entity_id"])
+    names = names.set_index("entity_id")
     shown["order"] = shown["kind"].map(GARBLED.index)
     shown = shown.sort_values(["order", "source_id", "alias"])
     table = pd.DataFrame({
@@ -189,7 +194,7 @@ def corrections(chapter: Chapter):
         "What is correct": corrections["correct_statement"].map(lambda s: name_sources(s, sources)),
         "Basis": corrections["basis"].map(lambda s: name_sources(s, sources)),
     })  # fmt: skip
-    figures = chapter.package.figures
+    figures = chapter.package.select("figures", ["figure_id", "correction_id"])
     text, plural = chapter.text, prose.plural
     text("n_corrections", plural(len(corrections), "statement"))
     text("n_correction_sources", plural(corrections["source_id"].nunique(), "source"))
@@ -278,7 +283,8 @@ def consistent(row) -> bool:
 
 def hedges(chapter: Chapter):
     """How a source's hedge becomes bounds, as the validator's rule has it."""
-    figures = chapter.package.figures
+    # Whether each figure's bounds follow the rule depends on its value and bounds.
+    figures = chapter.package.select("figures", ["qualifier", "value", "lower", "upper"])
     counts = figures["qualifier"].value_counts()
     rows = []
     for qualifier, (low, high) in validate.QUALIFIER_BOUNDS.items():
@@ -321,7 +327,10 @@ def citation(chapter: Chapter):
     title = cff.get("title", package.descriptor.get("title", ""))
     version = cff.get("version", package.version)
     licence = cff.get("license", "")
-    sources = all_sources(chapter).set_index("source_id")
+    sources = chapter.package.complete().select(
+        "sources", ["source_id", "licence_note"], source_id=package.iea_source_id
+    )
+    sources = sources.set_index("source_id")
     iea_note = (
         sources.loc[package.iea_source_id, "licence_note"]
         if package.iea_source_id in sources.index

@@ -104,7 +104,8 @@ def outlook(chapter: Chapter) -> Markdown:
     it can be trusted, and the table of what each source says."""
     package = chapter.package
     chapter.numbers("unicom_local_team_countries")
-    published = set(package.sources["source_id"])
+    cited = {e[1] for e in EVIDENCE}
+    published = set(package.select("sources", ["source_id"], source_id=cited)["source_id"])
     present = [e for e in EVIDENCE if e[1] in published]
     chapter.text("n_challenges", prose.words(len(CHALLENGES)))
     for key, (needs, strong, weak) in VERDICTS.items():
