@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from chinaev.data.as_of import as_of_tables, parse_as_of, split_inputs
+from chinaev.data.bounds import TESTS
 from chinaev.data.csvfile import (
     DELIMITERS,
     check_tables,
@@ -139,14 +140,18 @@ class Package:
             self.reads.table(name)
         return self._frames[name]
 
-    def select(self, name: str, columns: Iterable[str] | None = None, **where) -> pd.DataFrame:
+    def select(
+        self, name: str, columns: Iterable[str] | None = None, test: str | None = None, **where
+    ) -> pd.DataFrame:
         """Rows of table `name` whose columns hold the given values (a value, or a list
         of values any of which will do), with only `columns` if given; noted as read.
 
         `where` compares text columns only, so that the record can be resolved against
         the CSV text (reads.resolve). `columns` with no `where` is what a summary of
         every row reads (a count, the kinds of figure): editing a figure's value then
-        leaves it unchanged.
+        leaves it unchanged. `test` (one of bounds.TESTS) adds a column of that name
+        holding the test's verdict on each row: the record notes the verdicts, not the
+        cells the test reads.
         """
         frame = self._frames[name]
         chosen = {column: _values(value) for column, value in where.items()}
@@ -160,9 +165,16 @@ class Package:
             missing = [column for column in shown if column not in fields]
             if missing:
                 raise KeyError(f"table {name} has no column {', '.join(missing)}")
+        if test is not None:
+            if shown is None:
+                raise TypeError("select with a test names the columns shown beside it")
+            verdicts = [TESTS[test](row) for row in frame.to_dict("records")]
+            frame = frame.assign(**{test: pd.Series(verdicts, index=frame.index, dtype=bool)})
+            shown = [*shown, test]
+        if shown is not None:
             frame = frame[shown]
         if self.reads is not None:
-            self.reads.select(name, chosen, shown)
+            self.reads.select(name, chosen, shown, test)
         return frame.reset_index(drop=True)
 
     def iea_slice(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chinaev.data import paths
+from chinaev.data.bounds import TESTS
 from chinaev.data.csvfile import CsvFile, read_csv
 
 READS_ENV = "CHINAEV_READS_FILE"
@@ -75,10 +76,12 @@ class Reads:
             self.iea.append(selection)
             self.save()
 
-    def select(self, table: str, where: dict[str, list[str]], columns: list[str] | None) -> None:
+    def select(self, table: str, where: dict, columns: list[str] | None, test=None) -> None:
         selection = {"table": table, "where": {k: where[k] for k in sorted(where)}}
         if columns is not None:
-            selection["columns"] = list(columns)
+            selection["columns"] = [c for c in columns if c != test]
+        if test is not None:
+            selection["test"] = test
         if selection not in self.selections:
             self.selections.append(selection)
             self.save()
@@ -154,7 +157,11 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
         for column, values in selection.get("where", {}).items():
             allowed = set(values)
             rows = [row for row in rows if row.get(column) in allowed]
+        test = TESTS[selection["test"]] if "test" in selection else None
         if "columns" in selection:
-            rows = [[row.get(column) for column in selection["columns"]] for row in rows]
+            rows = [
+                [row.get(column) for column in selection["columns"]] + ([test(row)] if test else [])
+                for row in rows
+            ]
         found["rows:" + json.dumps(selection, sort_keys=True)] = rows
     return found

@@ -160,7 +160,8 @@ def _part_name(key: str) -> str:
     if kind == "rows":
         selection = json.loads(rest)
         where = " and ".join(f"{k} {'/'.join(v)}" for k, v in selection["where"].items())
-        what = f"columns {', '.join(selection['columns'])} of " if "columns" in selection else ""
+        shown = [*selection.get("columns", []), *filter(None, [selection.get("test")])]
+        what = f"columns {', '.join(shown)} of " if shown else ""
         return f"{what}{selection['table']}" + (f" where {where}" if where else "")
     if kind in ("source", "correction", "table"):
         return f"{kind} {rest}"

@@ -268,23 +268,11 @@ def bound(factor) -> str:
     return "none" if factor is None else "the value" if factor == 1 else f"{factor:g} × the value"
 
 
-def consistent(row) -> bool:
-    """Whether a figure's stored bounds follow the rule for its qualifier."""
-    low, high = validate.QUALIFIER_BOUNDS[row["qualifier"]]
-
-    def ok(stored, factor):
-        if factor is None:
-            return pd.isna(stored)
-        tolerance = 1e-6 * max(1, abs(row["value"]))
-        return not pd.isna(stored) and abs(stored - row["value"] * factor) <= tolerance
-
-    return ok(row["lower"], low) and ok(row["upper"], high)
-
-
 def hedges(chapter: Chapter):
     """How a source's hedge becomes bounds, as the validator's rule has it."""
-    # Whether each figure's bounds follow the rule depends on its value and bounds.
-    figures = chapter.package.select("figures", ["qualifier", "value", "lower", "upper"])
+    # The validator's test of each figure's bounds, not the values it reads.
+    test = "bounds_follow_qualifier"
+    figures = chapter.package.select("figures", ["qualifier"], test=test)
     counts = figures["qualifier"].value_counts()
     rows = []
     for qualifier, (low, high) in validate.QUALIFIER_BOUNDS.items():
@@ -306,7 +294,7 @@ def hedges(chapter: Chapter):
     text("nearly_low", f"{nearly_low:g}")
     # Starts a sentence.
     text("hedged", capital(prose.plural(int((figures["qualifier"] != "exact").sum()), "figure")))
-    following = int(figures.apply(consistent, axis=1).sum())
+    following = int(figures[test].sum())
     text("bounds_consistent", f"{prose.number(following)} of {prose.number(len(figures))}")
     caption = "How a source's hedge becomes bounds"
     return long_table(table, caption, "tab-methods-qualifiers", widths=[16, 26, 22, 22, 14])
