@@ -26,12 +26,12 @@ from chinaev.checks.countries import check_countries
 from chinaev.checks.provenance import MAX_QUOTE, check_audit, check_quoted_records, source_texts
 from chinaev.checks.schema import table_schema_problems
 from chinaev.data import paths
+from chinaev.data.csvfile import package_rows
 from chinaev.data.package import (
     DESCRIPTOR,
     RESOURCES,
     package_dir,
     read_descriptor,
-    read_rows,
     table_problems,
 )
 from chinaev.data.problems import Problem, UserError
@@ -60,6 +60,7 @@ def validate_package(
     engine: str = "auto",
     *,
     provenance: bool = True,
+    descriptor: dict | None = None,
 ) -> Validation:
     """Run every check on the package at `path` (datapackage.json or its folder).
 
@@ -68,14 +69,15 @@ def validate_package(
     since they would only repeat it. `engine` chooses who checks the Table Schemas
     (see ENGINES); the problems are the same either way, only the time differs.
     `provenance=False` leaves out the checks that need the source texts (quotes,
-    locators, the audit, aliases, sha256).
+    locators, the audit, aliases, sha256). `descriptor`: datapackage.json as the
+    caller has already read it (it is read once per command and handed on).
     """
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     result = Validation()
     folder = package_dir(path)
     try:
-        descriptor = read_descriptor(folder)
+        descriptor = descriptor or read_descriptor(folder)
     except UserError as error:
         result.problems += error.problems or [
             Problem(DESCRIPTOR, None, None, str(error), file=DESCRIPTOR)
@@ -92,9 +94,9 @@ def validate_package(
     if result.problems:
         result.problems = sorted(set(result.problems), key=_order)
         return result
-    tables = {name: read_rows(folder, name, descriptor) for name in names}
+    tables = package_rows(folder, descriptor)
     own = list(cell_problems(descriptor, tables))
-    schema_problems = table_schema_problems(folder, engine, result.notes)
+    schema_problems = table_schema_problems(folder, engine, result.notes, descriptor)
     result.problems += own + _without_repeats(schema_problems, own)
     texts = {}
     if provenance:

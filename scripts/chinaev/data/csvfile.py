@@ -265,3 +265,26 @@ def read_rows(path: Path | str, name: str, descriptor: dict | None = None) -> li
         raise UserError(f"{resource['path']}: cannot read resource {name}", problems)
     header = parsed.header
     return [dict(zip(header, record, strict=True)) for _, record in parsed.records[1:]]
+
+
+class PackageRows(dict):
+    """Every resource's rows as stored (strings), by name, with the folder and the
+    descriptor they were read with: what one command reads once and hands on to each
+    check and to the derived figures (`package_rows`)."""
+
+    def __init__(self, folder: Path, descriptor: dict, tables: dict[str, list[dict[str, str]]]):
+        super().__init__(tables)
+        self.folder, self.descriptor = folder, descriptor
+
+
+def package_rows(path: Path | str, descriptor: dict | None = None) -> PackageRows:
+    """Every resource's rows (`read_rows`), reading the descriptor once if not given."""
+    folder = package_dir(path)
+    descriptor = descriptor or read_descriptor(folder)
+    names = [resource["name"] for resource in descriptor["resources"]]
+    return PackageRows(folder, descriptor, {n: read_rows(folder, n, descriptor) for n in names})
+
+
+def descriptor_of(folder: Path | str, tables=None) -> dict:
+    """The descriptor the rows were read with, else datapackage.json read now."""
+    return getattr(tables, "descriptor", None) or read_descriptor(package_dir(folder))

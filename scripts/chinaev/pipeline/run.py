@@ -211,8 +211,8 @@ def check_package(descriptor: Path, key: str | None = None) -> None:
     from chinaev.checks.validate import validate_package
     from chinaev.data.package import read_descriptor
 
-    read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
-    result = validate_package(descriptor, provenance=False)
+    opened = read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
+    result = validate_package(descriptor, provenance=False, descriptor=opened)
     # Stale derived values are not bad input: `refresh_derived` re-derives them next
     # (or, with --no-derive, refuses and names them).
     result.problems = [p for p in result.problems if not p.message.startswith("stale:")]
@@ -244,10 +244,13 @@ def refresh_derived(
     at all (a missing or non-numeric input) are left for the validation to report.
     `progress(line)` hears of a re-derivation before it starts.
     """
+    from chinaev.data.csvfile import package_rows
     from chinaev.data.derive import stale_rows, write_derived
 
     try:
-        problems = stale_rows(descriptor.parent)
+        # Read once, handed to the check, the rewrite and the message.
+        tables = package_rows(descriptor.parent)
+        problems = stale_rows(descriptor.parent, tables)
     except (UserError, KeyError, ValueError):
         if leave_broken:
             return []
@@ -263,7 +266,10 @@ def refresh_derived(
         )
     if not stale:
         return []
-    ids = _derived_ids(descriptor.parent, sorted({p.row for p in stale}))
+    rows = tables["derived"]
+    ids = [
+        rows[line - 2].get("derived_id", f"line {line}") for line in sorted({p.row for p in stale})
+    ]
     if not derive:
         raise UserError(
             f"{len(ids)} derived figure(s) are stale: {', '.join(ids)}; nothing was run "
@@ -272,12 +278,5 @@ def refresh_derived(
         )
     if progress:
         progress(f"derived.csv: re-deriving {len(ids)} stale derived figure(s)")
-    write_derived(descriptor.parent)
+    write_derived(descriptor.parent, tables=tables)
     return [f"derived.csv: {len(ids)} stale derived figure(s) re-derived: {', '.join(ids)}"]
-
-
-def _derived_ids(folder: Path, lines: list[int]) -> list[str]:
-    from chinaev.data.package import read_rows
-
-    rows = read_rows(folder, "derived")
-    return [rows[line - 2].get("derived_id", f"line {line}") for line in lines]
