@@ -127,10 +127,17 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     resources = {r.get("name"): r for r in descriptor.get("resources", [])}
 
+    opened: dict[str, CsvFile] = {}  # each file read once per call
+
     def table(name: str) -> CsvFile:
-        if name not in resources or not isinstance(resources[name].get("path"), str):
-            return CsvFile([])
-        return read_csv(paths.inside(folder, resources[name]["path"], what="resource path"))
+        if name not in opened:
+            path = resources.get(name, {}).get("path")
+            opened[name] = (
+                read_csv(paths.inside(folder, path, what="resource path"))
+                if isinstance(path, str)
+                else CsvFile([])
+            )
+        return opened[name]
 
     def keyed(kind: str, value: str) -> list[dict[str, str]]:
         name, field_name = KEYED[kind]
@@ -153,8 +160,13 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
             row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
     for selection in reads.get("selections", []):
+        where = list(selection.get("where", {}).items())
         rows = table(selection["table"]).rows
-        for column, values in selection.get("where", {}).items():
+        if where:  # the first column through an index: by value, in file order within
+            column, values = where.pop(0)
+            groups = table(selection["table"]).index((column,))
+            rows = [row for value in sorted(set(values)) for row in groups.get((value,), [])]
+        for column, values in where:
             allowed = set(values)
             rows = [row for row in rows if row.get(column) in allowed]
         test = TESTS[selection["test"]] if "test" in selection else None

@@ -125,10 +125,11 @@ def run_chapters(
     output = {name: destination / f"{name}.ipynb" for name in names}
     # A chapter whose output records the digest of the same parts would come out the
     # same: same cells, code, parameters, libraries and rows read.
+    files = None if force else fingerprint.package_files(descriptor)  # listed once
     reasons = {
         name: "forced"
         if force
-        else fingerprint.why_run(source[name], output[name], descriptor, values)
+        else fingerprint.why_run(source[name], output[name], descriptor, values, files)
         for name in names
     }
     lines = {
