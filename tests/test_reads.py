@@ -13,6 +13,7 @@ from helpers import ROOT, copy_package, edit_row, read_csv
 
 from chinaev.data import reads
 from chinaev.data.package import load
+from chinaev.data.problems import UnsafePath
 
 
 def _opened(package):
@@ -119,3 +120,17 @@ def test_a_second_load_in_a_chapter_run_is_an_error(tmp_path):
     assert "loaded a second time" in done.stdout
     # Outside a chapter run (tests, scripts, the build) loading twice is fine.
     load(package), load(package)
+
+
+def test_other_files_of_the_package_are_recorded_by_content(tmp_path):
+    package = copy_package(tmp_path)
+    raw = package / "raw" / "iea"
+    raw.mkdir(parents=True)
+    (raw / "edition.csv").write_text("unit\nVehicles\n", encoding="utf-8")
+    pkg = _opened(package)
+    assert pkg.files("raw/iea/*.csv") == [raw / "edition.csv"]
+    before = _resolved(pkg, package)
+    (raw / "edition.csv").write_text("unit\npercent\n", encoding="utf-8")
+    assert _resolved(pkg, package) != before
+    with pytest.raises(UnsafePath):
+        pkg.files("../*.csv")

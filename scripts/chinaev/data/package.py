@@ -37,7 +37,7 @@ from chinaev.data.descriptor import (
     table_path,
 )
 from chinaev.data.problems import UserError
-from chinaev.data.reads import READS_ENV, Reads
+from chinaev.data.reads import READS_ENV, Reads, package_glob
 
 __all__ = [
     "DELIMITERS",
@@ -200,6 +200,13 @@ class Package:
             & (data["category"] == category)
             & data["powertrain"].isin(powertrains)
         ].copy()
+
+    def files(self, pattern: str) -> list[Path]:
+        """Other files of the package folder matching `pattern` (e.g. the raw IEA
+        download, raw/iea/*.csv), in name order; noted, so editing one re-runs the page."""
+        if self.reads is not None:
+            self.reads.file(pattern)
+        return [path for _, path in package_glob(self.path.parent, pattern)]
 
     def count(self, name: str) -> int:
         """How many rows table `name` has; noted as a read of its keys, not its values."""

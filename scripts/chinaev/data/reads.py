@@ -18,6 +18,7 @@ The record is written by the kernel to the file named in `$CHINAEV_READS_FILE`
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -50,6 +51,8 @@ class Reads:
     iea: list[dict] = field(default_factory=list)
     # Rows by column values and/or some columns of every row: {table, where, columns}.
     selections: list[dict] = field(default_factory=list)
+    # Other files of the package, by glob inside its folder (the raw IEA download).
+    files: set[str] = field(default_factory=set)
     # Glued phrases worked out from records ("about 8.6%"): key -> the records' ids.
     phrases: dict[str, list[str]] = field(default_factory=dict)
 
@@ -69,6 +72,9 @@ class Reads:
 
     def table(self, name: str) -> None:
         self._add(self.tables, name)
+
+    def file(self, pattern: str) -> None:
+        self._add(self.files, pattern)
 
     def iea_slice(self, selection: dict) -> None:
         selection = {key: selection[key] for key in sorted(selection)}
@@ -105,6 +111,7 @@ class Reads:
             "corrections": sorted(self.corrections),
             "tables": sorted(self.tables),
             "iea": sorted(self.iea, key=lambda s: json.dumps(s, sort_keys=True)),
+            "files": sorted(self.files),
             "selections": sorted(self.selections, key=lambda s: json.dumps(s, sort_keys=True)),
             "modules": modules,
             "phrases": {key: self.phrases[key] for key in sorted(self.phrases)},
@@ -159,6 +166,11 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
         found["iea:" + json.dumps(selection, sort_keys=True)] = [
             row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
+    for pattern in reads.get("files", []):
+        found[f"files:{pattern}"] = [
+            [name, hashlib.sha256(path.read_bytes()).hexdigest()]
+            for name, path in package_glob(folder, pattern)
+        ]
     for selection in reads.get("selections", []):
         where = list(selection.get("where", {}).items())
         rows = table(selection["table"]).rows
@@ -177,3 +189,11 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
             ]
         found["rows:" + json.dumps(selection, sort_keys=True)] = rows
     return found
+
+
+def package_glob(folder: Path, pattern: str) -> list[tuple[str, Path]]:
+    """Files of the package folder matching `pattern`, by their path inside it (each
+    through the one safe join), in name order."""
+    paths.inside(folder, pattern, what="file pattern")  # no way out of the folder
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern) if p.is_file())
+    return [(name, paths.inside(folder, name, what="package file")) for name in found]

@@ -168,6 +168,8 @@ def _part_name(key: str) -> str:
         shown = [*selection.get("columns", []), *filter(None, [selection.get("test")])]
         what = f"columns {', '.join(shown)} of " if shown else ""
         return f"{what}{selection['table']}" + (f" where {where}" if where else "")
+    if kind == "files":
+        return f"files {rest}"
     if kind in ("source", "correction", "table"):
         return f"{kind} {rest}"
     return key

@@ -119,7 +119,7 @@ def iea_units(chapter: Chapter):
     """The IEA import: regions, years and scenarios, and units as published and as kept."""
     package, text = chapter.package, chapter.text
     units = []
-    for raw in sorted((package_dir(package.path) / "raw" / "iea").glob("*.csv")):
+    for raw in package.files("raw/iea/*.csv"):
         raw_rows = pd.read_csv(raw, dtype=str, keep_default_na=False)
         for unit, group in raw_rows.groupby("unit", sort=True):
             kept = iea.normalise_unit(unit) or "(not mapped)"
