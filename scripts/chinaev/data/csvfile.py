@@ -64,8 +64,9 @@ _PARSED: OrderedDict[str, CsvFile] = OrderedDict()
 _KEEP = 32  # files kept parsed; `chinaev run` resolves nine chapters against the same ones
 
 
-def read_csv(path: Path) -> CsvFile:
-    """The file at `path` parsed (from the cache when its bytes are unchanged)."""
+def read_csv(path: Path, keep: bool = True) -> CsvFile:
+    """The file at `path` parsed (from the cache when its bytes are unchanged).
+    `keep=False`: not kept for later (`load` holds what it needs as frames)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -77,6 +78,8 @@ def read_csv(path: Path) -> CsvFile:
         _PARSED.move_to_end(key)
         return _PARSED[key]
     parsed = _parse(data)
+    if not keep:
+        return parsed
     _PARSED[key] = parsed
     while len(_PARSED) > _KEEP:
         _PARSED.popitem(last=False)
@@ -160,7 +163,7 @@ def table_problems(folder: Path, resource: dict) -> list[Problem]:
     return _checked(folder, resource)[1]
 
 
-def _checked(folder: Path, resource: dict) -> tuple[CsvFile | None, list[Problem]]:
+def _checked(folder: Path, resource: dict, keep=True) -> tuple[CsvFile | None, list[Problem]]:
     name = resource.get("name", "?")
     shown = str(resource.get("path"))
 
@@ -171,7 +174,7 @@ def _checked(folder: Path, resource: dict) -> tuple[CsvFile | None, list[Problem
         path = table_path(folder, resource)
     except UnsafePath as error:
         return None, [problem(None, None, str(error))]
-    parsed = read_csv(path)
+    parsed = read_csv(path, keep)
     expected = [spec["name"] for spec in resource.get("schema", {}).get("fields", [])]
     if parsed.failure:
         return parsed, [_failure_problem(parsed.failure, expected, problem)]
@@ -236,13 +239,14 @@ def _header_problems(header, expected, problem) -> list[Problem]:
     return sorted(set(problems))
 
 
-def check_tables(folder: Path, descriptor: dict, names=None) -> dict[str, CsvFile]:
+def check_tables(folder: Path, descriptor: dict, names=None, keep=True) -> dict[str, CsvFile]:
     """Every resource's file parsed (all, or `names`), by resource name; UserError
-    listing every problem when any file cannot be read as it should."""
+    listing every problem when any file cannot be read as it should. `keep`: see
+    `read_csv`."""
     parsed, problems = {}, []
     for resource in descriptor["resources"]:
         if names is None or resource["name"] in names:
-            parsed[resource["name"]], found = _checked(folder, resource)
+            parsed[resource["name"]], found = _checked(folder, resource, keep)
             problems += found
     if problems:
         raise UserError(

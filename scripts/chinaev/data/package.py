@@ -318,7 +318,8 @@ def load(path: Path | str, as_of: str | date | None = None) -> Package:
         raise UserError(f"datapackage must be a path to datapackage.json, not {path!r}")
     folder = package_dir(path)
     descriptor = read_descriptor(folder)
-    parsed = check_tables(folder, descriptor)
+    # Parsed once, by the one reader, and not kept: the frames hold what is needed.
+    parsed = check_tables(folder, descriptor, keep=False)
     tables = {}
     for resource in descriptor["resources"]:
         csv_file = parsed[resource["name"]]
