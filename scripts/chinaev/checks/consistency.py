@@ -12,21 +12,13 @@ from collections.abc import Iterator
 
 from chinaev.checks.cells import as_date, number
 from chinaev.checks.provenance import check_quote
+from chinaev.data.bounds import QUALIFIER_BOUNDS
+from chinaev.data.csvfile import descriptor_of
 from chinaev.data.derive import stale_links, stale_rows
 from chinaev.data.numbers import close, parse_as_written
-from chinaev.data.package import iea_source_id, read_descriptor
+from chinaev.data.package import iea_source_id
 from chinaev.data.problems import Problem, UserError
 
-# Bounds implied by each qualifier, as (lower factor, upper factor); None is unbounded.
-QUALIFIER_BOUNDS = {
-    "exact": (1.0, 1.0),
-    "about": (0.9, 1.1),
-    "nearly": (0.9, 1.0),
-    "more_than": (1.0, None),
-    "at_least": (1.0, None),
-    "up_to": (None, 1.0),
-    "less_than": (None, 1.0),
-}
 GROWTH_METRICS = ("growth_yoy", "growth_mom")
 
 
@@ -127,7 +119,7 @@ def check_iea_edition(folder, tables, texts) -> Iterator[Problem]:
     """The iea resource names its edition's row in sources (`source_id`), and it is there."""
     if "iea" not in tables:
         return
-    source_id = iea_source_id(read_descriptor(folder))
+    source_id = iea_source_id(descriptor_of(folder, tables))
     sources = {row.get("source_id"): row for row in tables.get("sources", [])}
     if not source_id:
         message = (

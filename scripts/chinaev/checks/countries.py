@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from chinaev.data.package import read_descriptor
+from chinaev.data.csvfile import descriptor_of
 from chinaev.data.problems import Problem
 
 FIELD_PROPERTY = "countryCode"
@@ -66,7 +66,7 @@ def code_problem(code: str, kind: str) -> str | None:
 
 def check_countries(folder, tables, texts) -> Iterator[Problem]:
     """Every non-empty cell of a marked country column holds a code of its kind."""
-    for resource, name, kind in country_fields(read_descriptor(folder)):
+    for resource, name, kind in country_fields(descriptor_of(folder, tables)):
         if kind not in KINDS:
             message = f"its schema says {FIELD_PROPERTY} {kind!r}, none of {', '.join(KINDS)}"
             yield Problem(resource, None, name, message)

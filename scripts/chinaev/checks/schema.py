@@ -42,11 +42,14 @@ def _report_problems(report, default: str = DESCRIPTOR) -> list[Problem]:
     ] + [Problem(DESCRIPTOR, None, None, f"{e.type}: {e.message}") for e in report.errors]
 
 
-def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> list[Problem]:
+def table_schema_problems(
+    folder: Path, engine: str = "auto", notes=None, descriptor: dict | None = None
+) -> list[Problem]:
     """Frictionless v2 validation of the package, on the fast path unless engine="frictionless".
 
     The same steps as frictionless's Package.validate: the descriptor against the
     Data Package profile first (nothing else when it fails), then each resource.
+    `descriptor`: datapackage.json as already read (read here if not given).
     """
     if engine == "frictionless":
         return frictionless_problems(folder)
@@ -55,10 +58,10 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
     from chinaev.checks import fastcheck
 
     descriptor_path = folder / DESCRIPTOR
-    problems = _profile_problems(descriptor_path)
+    problems = _profile_problems(descriptor_path, descriptor)
     if problems:
         return problems
-    descriptor = read_descriptor(folder)
+    descriptor = descriptor or read_descriptor(folder)
     package = None  # frictionless's own reading, made only if a resource needs it
     with fastcheck.Checker(folder, descriptor) as checker:
         for name in [resource["name"] for resource in descriptor["resources"]]:
@@ -73,7 +76,7 @@ def table_schema_problems(folder: Path, engine: str = "auto", notes=None) -> lis
     return problems
 
 
-def _profile_problems(descriptor_path: Path) -> list[Problem]:
+def _profile_problems(descriptor_path: Path, descriptor: dict | None = None) -> list[Problem]:
     """The descriptor against the Data Package profile, as frictionless-py judges it.
 
     Building frictionless's metadata objects takes longer than the fast path's checks
@@ -81,7 +84,7 @@ def _profile_problems(descriptor_path: Path) -> list[Problem]:
     and its schemas' content (a schema is often a separate file).
     """
     try:
-        inlined = json.dumps(read_descriptor(descriptor_path), sort_keys=True)
+        inlined = json.dumps(descriptor or read_descriptor(descriptor_path), sort_keys=True)
     except UserError:
         # Let frictionless say what is wrong, and do not keep that verdict.
         return list(_profile_verdict.__wrapped__("", str(descriptor_path)))

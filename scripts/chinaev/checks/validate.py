@@ -32,12 +32,12 @@ from chinaev.checks.provenance import MAX_QUOTE, check_audit, check_quoted_recor
 from chinaev.checks.release import check_release
 from chinaev.checks.schema import table_schema_problems
 from chinaev.data import paths
+from chinaev.data.csvfile import package_rows
 from chinaev.data.package import (
     DESCRIPTOR,
     RESOURCES,
     package_dir,
     read_descriptor,
-    read_rows,
     table_problems,
 )
 from chinaev.data.problems import Problem, UserError
@@ -66,6 +66,7 @@ def validate_package(
     engine: str = "auto",
     *,
     provenance: bool = True,
+    descriptor: dict | None = None,
 ) -> Validation:
     """Run every check on the package at `path` (datapackage.json or its folder).
 
@@ -75,14 +76,15 @@ def validate_package(
     (see ENGINES); the problems are the same either way, only the time differs.
     `provenance=False` leaves out the checks that need the source texts (quotes,
     locators, the audit, aliases, sha256) and the check of the data against the latest
-    release (a change needs a CHANGELOG entry: chinaev.checks.release).
+    release (a change needs a CHANGELOG entry: chinaev.checks.release). `descriptor`:
+    datapackage.json as the caller has already read it (read once per command).
     """
     if engine not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     result = Validation()
     folder = package_dir(path)
     try:
-        descriptor = read_descriptor(folder)
+        descriptor = descriptor or read_descriptor(folder)
     except UserError as error:
         result.problems += error.problems or [
             Problem(DESCRIPTOR, None, None, str(error), file=DESCRIPTOR)
@@ -99,9 +101,9 @@ def validate_package(
     if result.problems:
         result.problems = sorted(set(result.problems), key=_order)
         return result
-    tables = {name: read_rows(folder, name, descriptor) for name in names}
+    tables = package_rows(folder, descriptor)
     own = list(cell_problems(descriptor, tables))
-    schema_problems = table_schema_problems(folder, engine, result.notes)
+    schema_problems = table_schema_problems(folder, engine, result.notes, descriptor)
     result.problems += own + _without_repeats(schema_problems, own)
     texts = {}
     if provenance:

@@ -14,10 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from chinaev.data.csvfile import descriptor_of
 from chinaev.data.files import write_text_atomically
 from chinaev.data.package import (
     package_dir,
-    read_descriptor,
     read_rows,
     resource_descriptor,
     split_inputs,
@@ -212,7 +212,7 @@ def stale_links(path: Path | str, tables: Mapping[str, list] | None = None) -> l
     """derived_inputs.csv must be `derived.inputs` written long (`chinaev derive` writes it)."""
     folder = package_dir(path)
     try:
-        target = table_path(folder, resource_descriptor(read_descriptor(folder), LINKS))
+        target = table_path(folder, resource_descriptor(descriptor_of(folder, tables), LINKS))
     except UserError:
         return [Problem(LINKS, None, None, "resource missing from datapackage.json")]
     fresh = _csv_text(link_rows(folder, tables), LINK_FIELDS)
@@ -232,21 +232,23 @@ def _csv_text(rows: list[dict[str, str]], fields) -> str:
     return buffer.getvalue()
 
 
-def write_derived(path: Path | str, check: bool = False) -> bool:
+def write_derived(
+    path: Path | str, check: bool = False, tables: Mapping[str, list] | None = None
+) -> bool:
     """Recompute derived.csv and derived_inputs.csv, then the fact-check's results
     (factcheck_results.csv, which read the derived figures); return whether any changed.
-    Raises UserError on bad inputs."""
+    Raises UserError on bad inputs. `tables`: rows already read (`package_rows`)."""
     folder = package_dir(path)
-    rows, problems = recompute(folder)
+    rows, problems = recompute(folder, tables)
     if problems:
         raise UserError("derived figures cannot be computed", problems)
-    descriptor = read_descriptor(folder)
+    descriptor = descriptor_of(folder, tables)
     outputs = [
         (table_path(folder, resource_descriptor(descriptor, "derived")), _csv_text(rows, rows[0]))
     ]
     if any(r.get("name") == LINKS for r in descriptor.get("resources", [])):
         target = table_path(folder, resource_descriptor(descriptor, LINKS))
-        outputs.append((target, _csv_text(link_rows(folder), LINK_FIELDS)))
+        outputs.append((target, _csv_text(link_rows(folder, tables), LINK_FIELDS)))
     changed = False
     for target, text in outputs:
         old = target.read_text(encoding="utf-8") if target.is_file() else None

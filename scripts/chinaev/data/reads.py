@@ -1,9 +1,10 @@
 """The record of what a chapter read from the data package.
 
 A chapter's `Chapter` notes every figure and derived figure it looks up, every IEA
-slice it selects, every whole table it touches and the chinaev modules its kernel
-imported. `chinaev run` stores that record in the executed notebook
-(`metadata.chinaev.reads`), and three things are made from it:
+slice it selects, every selection of rows or columns it makes (`Package.select`),
+every whole table it touches and the chinaev modules its kernel imported. `chinaev
+run` stores that record in the executed notebook (`metadata.chinaev.reads`), and
+three things are made from it:
 
 - the fingerprint that decides whether a chapter must run again
   (pipeline/fingerprint.py): only the rows a chapter read, so editing one figure
@@ -17,13 +18,16 @@ The record is written by the kernel to the file named in `$CHINAEV_READS_FILE`
 
 from __future__ import annotations
 
-import csv
-import functools
+import hashlib
 import json
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from chinaev.data import paths
+from chinaev.data.bounds import TESTS
+from chinaev.data.csvfile import CsvFile, read_csv
 
 READS_ENV = "CHINAEV_READS_FILE"
 
@@ -45,6 +49,10 @@ class Reads:
     corrections: set[str] = field(default_factory=set)
     tables: set[str] = field(default_factory=set)
     iea: list[dict] = field(default_factory=list)
+    # Rows by column values and/or some columns of every row: {table, where, columns}.
+    selections: list[dict] = field(default_factory=list)
+    # Other files of the package, by glob inside its folder (the raw IEA download).
+    files: set[str] = field(default_factory=set)
     # Glued phrases worked out from records ("about 8.6%"): key -> the records' ids.
     phrases: dict[str, list[str]] = field(default_factory=dict)
 
@@ -65,10 +73,23 @@ class Reads:
     def table(self, name: str) -> None:
         self._add(self.tables, name)
 
+    def file(self, pattern: str) -> None:
+        self._add(self.files, pattern)
+
     def iea_slice(self, selection: dict) -> None:
         selection = {key: selection[key] for key in sorted(selection)}
         if selection not in self.iea:
             self.iea.append(selection)
+            self.save()
+
+    def select(self, table: str, where: dict, columns: list[str] | None, test=None) -> None:
+        selection = {"table": table, "where": {k: where[k] for k in sorted(where)}}
+        if columns is not None:
+            selection["columns"] = [c for c in columns if c != test]
+        if test is not None:
+            selection["test"] = test
+        if selection not in self.selections:
+            self.selections.append(selection)
             self.save()
 
     def _add(self, bucket: set[str], item: str) -> None:
@@ -90,6 +111,8 @@ class Reads:
             "corrections": sorted(self.corrections),
             "tables": sorted(self.tables),
             "iea": sorted(self.iea, key=lambda s: json.dumps(s, sort_keys=True)),
+            "files": sorted(self.files),
+            "selections": sorted(self.selections, key=lambda s: json.dumps(s, sort_keys=True)),
             "modules": modules,
             "phrases": {key: self.phrases[key] for key in sorted(self.phrases)},
         }
@@ -99,38 +122,6 @@ class Reads:
         target = os.environ.get(READS_ENV)
         if target:
             Path(target).write_text(json.dumps(self.as_dict(), sort_keys=True), encoding="utf-8")
-
-
-@dataclass
-class _Table:
-    version: tuple[int, int]  # mtime_ns and size: a file that changes is read again
-    rows: list[dict[str, str]]
-    indexes: dict[tuple[str, ...], dict[tuple, list]] = field(default_factory=dict)
-
-    def index(self, fields: tuple[str, ...]) -> dict[tuple, list]:
-        """The rows grouped by the values of `fields`, in file order within each group."""
-        if fields not in self.indexes:
-            groups: dict[tuple, list] = {}
-            for row in self.rows:
-                groups.setdefault(tuple(row.get(f) for f in fields), []).append(row)
-            self.indexes[fields] = groups
-        return self.indexes[fields]
-
-
-# `chinaev run` resolves the records of nine chapters against the same files: each file
-# is read and indexed once per process, and again when it changes.
-def _table(folder: Path, resource: dict) -> _Table:
-    path = folder / resource["path"]
-    if not path.is_file():
-        return _Table((0, 0), [])
-    stat = path.stat()
-    return _read_table(str(path.absolute()), (stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=32)
-def _read_table(path: str, version: tuple[int, int]) -> _Table:
-    with open(path, encoding="utf-8", newline="") as handle:
-        return _Table(version, list(csv.DictReader(handle)))
 
 
 def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]]]:
@@ -143,8 +134,17 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
     descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
     resources = {r.get("name"): r for r in descriptor.get("resources", [])}
 
-    def table(name: str) -> _Table:
-        return _table(folder, resources[name]) if name in resources else _Table((0, 0), [])
+    opened: dict[str, CsvFile] = {}  # each file read once per call
+
+    def table(name: str) -> CsvFile:
+        if name not in opened:
+            path = resources.get(name, {}).get("path")
+            opened[name] = (
+                read_csv(paths.inside(folder, path, what="resource path"))
+                if isinstance(path, str)
+                else CsvFile([])
+            )
+        return opened[name]
 
     def keyed(kind: str, value: str) -> list[dict[str, str]]:
         name, field_name = KEYED[kind]
@@ -166,4 +166,34 @@ def resolve(reads: dict, descriptor_path: Path) -> dict[str, list[dict[str, str]
         found["iea:" + json.dumps(selection, sort_keys=True)] = [
             row for row in candidates if not powertrains or row.get("powertrain") in powertrains
         ]
+    for pattern in reads.get("files", []):
+        found[f"files:{pattern}"] = [
+            [name, hashlib.sha256(path.read_bytes()).hexdigest()]
+            for name, path in package_glob(folder, pattern)
+        ]
+    for selection in reads.get("selections", []):
+        where = list(selection.get("where", {}).items())
+        rows = table(selection["table"]).rows
+        if where:  # the first column through an index: by value, in file order within
+            column, values = where.pop(0)
+            groups = table(selection["table"]).index((column,))
+            rows = [row for value in sorted(set(values)) for row in groups.get((value,), [])]
+        for column, values in where:
+            allowed = set(values)
+            rows = [row for row in rows if row.get(column) in allowed]
+        test = TESTS[selection["test"]] if "test" in selection else None
+        if "columns" in selection:
+            rows = [
+                [row.get(column) for column in selection["columns"]] + ([test(row)] if test else [])
+                for row in rows
+            ]
+        found["rows:" + json.dumps(selection, sort_keys=True)] = rows
     return found
+
+
+def package_glob(folder: Path, pattern: str) -> list[tuple[str, Path]]:
+    """Files of the package folder matching `pattern`, by their path inside it (each
+    through the one safe join), in name order."""
+    paths.inside(folder, pattern, what="file pattern")  # no way out of the folder
+    found = sorted(p.relative_to(folder).as_posix() for p in folder.glob(pattern) if p.is_file())
+    return [(name, paths.inside(folder, name, what="package file")) for name in found]

@@ -67,6 +67,7 @@ def fingerprint_parts(
     datapackage: Path | str,
     parameters: dict,
     read: dict | None = None,
+    files: list[tuple[str, Path]] | None = None,
 ) -> dict[str, str]:
     """What an execution depends on, one short digest per part.
 
@@ -77,7 +78,8 @@ def fingerprint_parts(
     (which decides through the sources which rows exist), it is every file of the
     package and every module. Outputs and papermill's injected cell are left out
     (the injected cell is the parameters, hashed on their own), so executing a
-    notebook does not change the parts of the result.
+    notebook does not change the parts of the result. `files`: `package_files` of
+    the package, when the caller has listed them already (one list per command).
     """
     parts: dict[str, str] = {}
 
@@ -104,7 +106,7 @@ def fingerprint_parts(
     add("parameters", json.dumps(parameters, sort_keys=True, default=str).encode("utf-8"))
     descriptor = descriptor_path(datapackage)
     whole = read is None or bool(parameters.get("as_of"))
-    for relative, path in package_files(descriptor):
+    for relative, path in files if files is not None else package_files(descriptor):
         if whole or relative == "datapackage.json" or relative.startswith("schemas/"):
             add(f"file {relative}", path.read_bytes() if path.is_file() else b"<missing>")
     if not whole:
@@ -129,15 +131,18 @@ def chapter_fingerprint(
     return digest(fingerprint_parts(notebook_path, datapackage, parameters, read))
 
 
-def why_run(source: Path, output: Path, descriptor: Path, parameters: dict) -> str | None:
-    """None when `output` records the digest the inputs have now; else the reason to run."""
+def why_run(
+    source: Path, output: Path, descriptor: Path, parameters: dict, files=None
+) -> str | None:
+    """None when `output` records the digest the inputs have now; else the reason to run.
+    `files`: `package_files(descriptor)`, if listed already."""
     executed = read_notebook(output)
     recorded = stored_record(executed)
     if not recorded.get("fingerprint"):
         return "no earlier run recorded"
     same = Path(source).absolute() == Path(output).absolute()
     parts = fingerprint_parts(
-        executed if same else source, descriptor, parameters, recorded.get("reads")
+        executed if same else source, descriptor, parameters, recorded.get("reads"), files
     )
     if digest(parts) == recorded["fingerprint"]:
         return None
@@ -157,6 +162,14 @@ def _part_name(key: str) -> str:
     if kind == "iea":
         selection = json.loads(rest)
         return "IEA slice " + "/".join(str(v) for k, v in selection.items() if k != "powertrains")
+    if kind == "rows":
+        selection = json.loads(rest)
+        where = " and ".join(f"{k} {'/'.join(v)}" for k, v in selection["where"].items())
+        shown = [*selection.get("columns", []), *filter(None, [selection.get("test")])]
+        what = f"columns {', '.join(shown)} of " if shown else ""
+        return f"{what}{selection['table']}" + (f" where {where}" if where else "")
+    if kind == "files":
+        return f"files {rest}"
     if kind in ("source", "correction", "table"):
         return f"{kind} {rest}"
     return key

@@ -125,10 +125,11 @@ def run_chapters(
     output = {name: destination / f"{name}.ipynb" for name in names}
     # A chapter whose output records the digest of the same parts would come out the
     # same: same cells, code, parameters, libraries and rows read.
+    files = None if force else fingerprint.package_files(descriptor)  # listed once
     reasons = {
         name: "forced"
         if force
-        else fingerprint.why_run(source[name], output[name], descriptor, values)
+        else fingerprint.why_run(source[name], output[name], descriptor, values, files)
         for name in names
     }
     lines = {
@@ -211,8 +212,8 @@ def check_package(descriptor: Path, key: str | None = None) -> None:
     from chinaev.checks.validate import validate_package
     from chinaev.data.package import read_descriptor
 
-    read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
-    result = validate_package(descriptor, provenance=False)
+    opened = read_descriptor(descriptor)  # a malformed or unsafe descriptor stops here
+    result = validate_package(descriptor, provenance=False, descriptor=opened)
     # Stale derived values are not bad input: `refresh_derived` re-derives them next
     # (or, with --no-derive, refuses and names them).
     result.problems = [p for p in result.problems if not p.message.startswith("stale:")]
@@ -244,10 +245,13 @@ def refresh_derived(
     at all (a missing or non-numeric input) are left for the validation to report.
     `progress(line)` hears of a re-derivation before it starts.
     """
+    from chinaev.data.csvfile import package_rows
     from chinaev.data.derive import stale_rows, write_derived
 
     try:
-        problems = stale_rows(descriptor.parent)
+        # Read once, handed to the check, the rewrite and the message.
+        tables = package_rows(descriptor.parent)
+        problems = stale_rows(descriptor.parent, tables)
     except (UserError, KeyError, ValueError):
         if leave_broken:
             return []
@@ -261,7 +265,10 @@ def refresh_derived(
             "derived figures cannot be recomputed; nothing was run (fix derived.csv or its inputs)",
             broken,
         )
-    ids = _derived_ids(descriptor.parent, sorted({p.row for p in stale}))
+    rows = tables["derived"]
+    ids = [
+        rows[line - 2].get("derived_id", f"line {line}") for line in sorted({p.row for p in stale})
+    ]
     results = _stale_results(descriptor.parent)
     if not stale and not results:
         return []
@@ -281,7 +288,7 @@ def refresh_derived(
         )
     if progress:
         progress(f"re-deriving {what}")
-    write_derived(descriptor.parent)
+    write_derived(descriptor.parent, tables=tables)
     return [f"{what} re-derived: {', '.join(ids + results)}"]
 
 
@@ -297,10 +304,3 @@ def _stale_results(folder: Path) -> list[str]:
     return [rows[line - 2].get("comparison_id", f"line {line}") for line in lines] + (
         [f"{extra} missing row(s)"] if extra else []
     )
-
-
-def _derived_ids(folder: Path, lines: list[int]) -> list[str]:
-    from chinaev.data.package import read_rows
-
-    rows = read_rows(folder, "derived")
-    return [rows[line - 2].get("derived_id", f"line {line}") for line in lines]

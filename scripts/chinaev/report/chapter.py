@@ -77,9 +77,8 @@ class Chapter:
         """Glue every figure or derived figure a section's prose refers to, with its
         period as `period_<id>` ('May 2025') and, for a change, the period it is
         measured from as `base_<id>`. Prose cites a number with `{num}`<id>``."""
-        derived_ids = set(self.package.tables["derived"]["derived_id"])
         for record_id in record_ids:
-            (self.derived if record_id in derived_ids else self.fig)(record_id)
+            (self.derived if self.package.is_derived(record_id) else self.fig)(record_id)
             if not self.has(record_id):
                 self._once(f"period_{record_id}", str(self.unknown))
                 self._once(f"base_{record_id}", str(self.unknown))
@@ -119,8 +118,7 @@ class Chapter:
     def event(self, key: str, event_id: str, precision: str | None = None) -> str:
         """Glue an event's date as prose, to the precision the package records (or a
         coarser one), or the placeholder when the event is not in the package yet."""
-        events = self.package.events
-        match = events[events["event_id"] == event_id]
+        match = self.package.select("events", event_id=event_id)
         if match.empty:
             shown = str(self.unknown)
         else:
@@ -146,8 +144,7 @@ class Chapter:
     def entity(self, entity_id: str) -> None:
         """Glue an entity's name with its Chinese name, e.g. 'Horgos (霍尔果斯)', as
         `entity_<id>`, so names come from the data package like numbers do."""
-        entities = self.package.entities.set_index("entity_id")
-        row = entities.loc[entity_id]
+        row = self.package.select("entities", entity_id=entity_id).iloc[0]
         shown = f"{row['name']} ({row['name_zh']})" if row["name_zh"] else row["name"]
         self._once(f"entity_{entity_id.replace('-', '_')}", shown)
 
@@ -219,23 +216,13 @@ class Chapter:
         category: str = "Historical",
     ) -> pd.DataFrame:
         """IEA rows as a chart-ready frame (year, powertrain, value, label); cites the IEA."""
-        data = self.package.tables["iea"]
-        self.package.reads.iea_slice(
-            {
-                "region": region,
-                "parameter": parameter,
-                "mode": mode,
-                "category": category,
-                "powertrains": sorted(powertrains),
-            }
+        rows = self.package.iea_slice(
+            region=region,
+            parameter=parameter,
+            mode=mode,
+            category=category,
+            powertrains=powertrains,
         )
-        rows = data[
-            (data["region"] == region)
-            & (data["parameter"] == parameter)
-            & (data["mode"] == mode)
-            & (data["category"] == category)
-            & data["powertrain"].isin(powertrains)
-        ].copy()
         if len(rows) and "iea" not in self.cited:
             self.cited.append("iea")
         formatter = prose.UNIT_FORMATS.get(rows["unit"].iloc[0], prose.number) if len(rows) else str
@@ -306,8 +293,7 @@ class Chapter:
         edition's sources row; `chinaev import-iea` names that row iea-gevo-<year>, so the
         year in the id stands in when an earlier date has left the row out."""
         source_id = self.package.iea_source_id
-        sources = self.package.tables["sources"]
-        titles = sources.loc[sources["source_id"] == source_id, "title"]
+        titles = self.package.select("sources", ["title"], source_id=source_id)["title"]
         if len(titles):
             outlook = str(titles.iloc[0]).split(":", 1)[0].strip()
         else:
@@ -326,10 +312,9 @@ class Chapter:
             f"paragraph {record['locator'][1:]} of {self._source_label(record['source_id'])}."
         )
         if record["correction_id"]:
-            corrections = self.package.tables["corrections"].set_index("correction_id")
-            self.package.reads.correction(record["correction_id"])
-            if record["correction_id"] in corrections.index:
-                fix = corrections.loc[record["correction_id"]]
+            fixes = self.package.select("corrections", correction_id=record["correction_id"])
+            if len(fixes):
+                fix = fixes.iloc[0]
                 entry += f" *Correction:* {escape.myst(fix['correct_statement'])}"
         return entry
 

@@ -381,12 +381,15 @@ def book_folder() -> Path:
     return Path(source).absolute().parent
 
 
-def summary(chapter, chapters: list[str], all_sources: pd.DataFrame) -> pd.DataFrame:
+def summary(chapter, chapters: list[str], all_sources: pd.DataFrame | None = None) -> pd.DataFrame:
     """The figure-index page: the index of `chapter`'s package, with chapter titles read
     from the notebooks `chapters` beside this one, and the counts its prose gives glued.
-    `all_sources` (the package not cut to a date) names sources that notes mention."""
+    `all_sources` (default: the package's not cut to a date) names sources notes mention.
+    The page shows every figure and derived figure: it reads both tables whole."""
     package = chapter.package
     titles = chapter_titles(book_folder(), chapters)
+    if all_sources is None:
+        all_sources = package.complete().sources
     index = index_frame(package, titles, all_sources=all_sources)
     chapter.text("n_rows", len(index))
     chapter.text("n_reported", int((index["kind"] == "reported").sum()))

@@ -207,10 +207,10 @@ def source_credit(package, source_id: str) -> str:
     """A reader-facing name for a source, for chart credits and tables: the publisher
     and date when the publisher is known, otherwise the title and date; never the
     package's internal id. A source not (yet) in the package reads as not published."""
-    sources = package.tables["sources"]
-    if source_id not in set(sources["source_id"]):
+    found = package.select("sources", source_id=source_id)
+    if not len(found):
         return "a source not published by the chosen date"
-    source = package.source(source_id)
+    source = found.iloc[0]
     when = source["published_date"]
     if pd.isna(when):
         dated = "undated"

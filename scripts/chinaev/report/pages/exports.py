@@ -348,7 +348,8 @@ def targets(chapter: Chapter):
     ]
     chapter.numbers(*ids)
     frame = chapter.frame(ids, label_of=_year)
-    metrics = package.metrics.set_index("metric")["description"]
+    wanted = [package.record(i)["metric"] for i in frame["id"]]
+    metrics = package.select("metrics", metric=wanted).set_index("metric")["description"]
     frame["what"] = [metrics.get(package.record(i)["metric"], "") for i in frame["id"]]
     if frame.empty:
         empty = f"No goal had been published by {package.as_of}."

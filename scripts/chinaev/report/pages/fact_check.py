@@ -77,9 +77,9 @@ def findings(chapter: Chapter, results: pd.DataFrame, named: str) -> None:
     """What can be checked, the verdicts, the claim `named` on both readings, the claims
     beyond the statistics and the targets."""
     package, tally = chapter.package, counts(results)
-    figures = package.figures
+    figures = package.select("figures", ["figure_id", "basis_flow"])
     counted = figures[figures["basis_flow"] != "not_applicable"]  # vehicles or chargers
-    news = package.sources[package.sources["kind"] == "news-article"]
+    news = package.select("sources", ["source_id"], kind="news-article")
     chapter.text("fc_n_sources", words(len(news)))
     chapter.text("fc_n_figures", words(len(figures)))
     chapter.text("fc_n_counted", words(len(counted)))
@@ -351,8 +351,9 @@ def not_compared(chapter: Chapter, results: pd.DataFrame):
     """The table of news figures with no IEA counterpart, by reason; glues the largest
     group, the export figures, and which IEA parameters and regions the claims meet."""
     package = chapter.package
-    figures, iea = package.figures, package.iea
-    kinds = package.entities.set_index("entity_id")["type"]
+    figures = package.select("figures", ["figure_id", "basis_flow", "entity_id"])
+    iea = package.iea
+    kinds = package.select("entities", ["entity_id", "type"]).set_index("entity_id")["type"]
     rest = figures[~figures["figure_id"].isin(set(results["claim_id"]))]
     reasons = (
         rest.apply(factcheck.why_not_compared, axis=1, kinds=kinds) if len(rest) else pd.Series()

@@ -132,8 +132,8 @@ def footprint(chapter: Chapter) -> Footprint:
 
 def country_names(chapter: Chapter):
     """A country's name as the package gives it (else the map's), by its alpha-3 code."""
-    entities = chapter.package.entities
-    countries = entities[entities["type"] == "country"].set_index("country")["name"]
+    countries = chapter.package.select("entities", ["country", "name"], type="country")
+    countries = countries.set_index("country")["name"]
     return lambda code: countries.get(code, maps.country_name(code))
 
 
@@ -179,8 +179,8 @@ def findings(chapter: Chapter) -> None:
         chapter.md("named_markets_phrase", SAY["named_markets"], n=len(named), companies=companies)
     else:
         chapter.md("named_markets_phrase", SAY["no_named_markets"], published=published(chapter))
-    news = chapter.package.sources["kind"] == "news-article"
-    chapter.text("n_news_sources", prose.count(news.sum()))
+    news = chapter.package.select("sources", ["source_id"], kind="news-article")
+    chapter.text("n_news_sources", prose.count(len(news)))
 
 
 # -- where the sources place Chinese companies -------------------------------------------
@@ -346,8 +346,7 @@ def describe(chapter: Chapter, shown: pd.DataFrame, company_id: str) -> str:
 
 def month(chapter: Chapter, key: str, event_id: str) -> None:
     """Glue an event's month (its year, if that is all the package gives)."""
-    events = chapter.package.events
-    precision = events.loc[events["event_id"] == event_id, "date_precision"]
+    precision = chapter.package.select("events", event_id=event_id)["date_precision"]
     chapter.event(key, event_id, "month" if precision.isin(["day", "month"]).any() else "year")
 
 
@@ -357,8 +356,8 @@ def leapmotor(chapter: Chapter) -> None:
     chapter.numbers(*LEAPMOTOR)
     month(chapter, "stellantis_deal_month", "stellantis_invests_in_leapmotor")
     month(chapter, "leapmotor_sales_start", "leapmotor_europe_sales_start")
-    corrections = set(chapter.package.corrections["correction_id"])
-    if "c003_first_chinese_brand_europe" in corrections:
+    first = "c003_first_chinese_brand_europe"
+    if len(chapter.package.select("corrections", ["correction_id"], correction_id=first)):
         chapter.md("first_claim_correction", SAY["first_claim_correction"])
     else:
         as_of = prose.date(chapter.package.as_of)
@@ -370,7 +369,8 @@ def outlook(chapter: Chapter):
     """The US tariff and connected-car ban; returns the table of challenges."""
     chapter.numbers("us_tariff_chinese_evs")
     month(chapter, "connected_ban_month", "us_connected_vehicle_ban")
-    known = set(chapter.package.sources["source_id"])
+    cited = [place[0] for _, places, _, _ in CHALLENGES for place in places]
+    known = set(chapter.package.select("sources", ["source_id"], source_id=cited)["source_id"])
 
     def by(source, *paragraphs):
         if source not in known:

@@ -11,7 +11,6 @@ from functools import partial
 import pandas as pd
 
 from chinaev.data.labels import categories, vocabulary
-from chinaev.data.package import load
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter
 
@@ -75,9 +74,9 @@ def findings(chapter: Chapter) -> None:
 def status(chapter: Chapter) -> str:
     """What the findings rest on and, for an earlier date, how much of it was out then."""
     package = chapter.package
-    complete = load(package.path)  # the whole package, only to say what an earlier date leaves out
+    complete = package.complete()  # only to say what an earlier date leaves out
     behind = {complete.record(i)["source_id"] for i in RECORDS} | {complete.iea_source_id}
-    published = behind & set(package.sources["source_id"])
+    published = set(package.select("sources", ["source_id"], source_id=behind)["source_id"])
     if package.as_of is None:
         news = prose.words(len(behind) - 1)
         return f"The findings rest on {news} news reports and the IEA's electric-vehicle data."
@@ -141,10 +140,13 @@ def level(value: float, target: float) -> str:
 def timeline_frame(chapter: Chapter) -> pd.DataFrame:
     """One row per instrument event in the package, in date order."""
     package = chapter.package
-    shown = package.events[package.events["policy_lane"] != ""]
     lanes = categories(package, "events", "policy_lane")
+    shown = package.select("events", policy_lane=list(lanes))
     # A programme over several years (a figure whose period spans years) is drawn as a bar.
-    spans = package.figures[package.figures["period_type"] == "years"]
+    spans = package.select(
+        "figures", ["figure_id", "period_type", "period_end"], figure_id=shown["figure_id"]
+    )
+    spans = spans[spans["period_type"] == "years"]
     spans = dict(zip(spans["figure_id"], spans["period_end"], strict=True))
     when = [prose.date(d, p) for d, p in zip(shown["date"], shown["date_precision"], strict=True)]
     frame = pd.DataFrame(
@@ -262,8 +264,8 @@ def targets(chapter: Chapter) -> None:
     news = ["china_ev_share_of_sales_2024", later[0]]
     chapter.when("news_vs_2030", news, partial(news_vs_2030, chapter))
     # The recorded share in the year the targets were written (the plan's date).
-    events = package.events.set_index("event_id")
     plan = "china_nev_plan_2021_2035"
+    events = package.select("events", event_id=plan).set_index("event_id")
     written = events.loc[plan, "date"].year if plan in events.index else None
     base = recorded[recorded["year"] == written]
     shown = f"{base['label'].iloc[0]} in {written}" if len(base) else str(chapter.unknown)

@@ -186,7 +186,8 @@ def fill(template: str, shown_of) -> escape.MyST:
 def named(chapter: Chapter, named_by: str) -> bool:
     """Whether a record, or the BYD correction, is in the package as of its date."""
     if named_by == BYD_TESLA:
-        return BYD_TESLA in set(chapter.package.corrections["correction_id"])
+        found = chapter.package.select("corrections", ["correction_id"], correction_id=BYD_TESLA)
+        return len(found) > 0
     return chapter.has(named_by)
 
 

@@ -67,7 +67,7 @@ def outlook(chapter: Chapter) -> Markdown:
     chapter.numbers("unicom_local_team_countries")
     challenges = categories(package, "evidence", "topic")
     weight = categories(package, "evidence", "weight")
-    published = set(package.sources["source_id"])
+    published = set(package.select("sources", ["source_id"])["source_id"])
     present = evidence(chapter, published)
     chapter.text("n_challenges", prose.words(len(challenges)))
     for key, (needs, strong, weak) in VERDICTS.items():

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown
 
-from chinaev.data.package import load
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter, citation_order
 
@@ -81,8 +80,10 @@ def _missing(chapter: Chapter) -> str:
 
 def _register(chapter: Chapter) -> list[str]:
     """The register entries in the package as of its date, in the chapter's order."""
-    known = set(chapter.package.corrections["correction_id"])
-    return [c for c in REGISTER.values() if c in known]
+    wanted = list(REGISTER.values())
+    known = chapter.package.select("corrections", ["correction_id"], correction_id=wanted)
+    known = set(known["correction_id"])
+    return [c for c in wanted if c in known]
 
 
 def reg_link(chapter: Chapter, correction_id: str) -> escape.MyST:
@@ -95,8 +96,7 @@ def reg_link(chapter: Chapter, correction_id: str) -> escape.MyST:
 
 
 def _event(chapter: Chapter, event_id: str) -> pd.Series | None:
-    events = chapter.package.events
-    match = events[events["event_id"] == event_id]
+    match = chapter.package.select("events", event_id=event_id)
     return match.iloc[0] if len(match) else None
 
 
@@ -115,8 +115,8 @@ def _on(chapter: Chapter, key: str) -> str:
 
 def _cited(chapter: Chapter, record_id: str) -> str:
     """A figure (or derived figure) with its citation link, for a table cell."""
-    derived = set(chapter.package.derived["derived_id"])
-    shown = chapter.derived(record_id) if record_id in derived else chapter.fig(record_id)
+    derived = chapter.package.is_derived(record_id)
+    shown = chapter.derived(record_id) if derived else chapter.fig(record_id)
     return f"{shown} {chapter.cite(record_id)}".strip()
 
 
@@ -179,15 +179,16 @@ def _target_status(chapter: Chapter) -> None:
 def as_of_note(chapter: Chapter, datapackage: str) -> None:
     """The note under the introduction: how many of the sources the chapter draws on had
     been published as of its date. The full package tells which sources those are."""
-    package, full = chapter.package, load(datapackage)
+    package, full = chapter.package, chapter.package.complete()
     source = Path(os.environ.get("CHINAEV_CHAPTER_SOURCE") or f"{NAME}.ipynb")
-    figures = full.tables["figures"].set_index("figure_id")["source_id"]
-    corrections = full.tables["corrections"].set_index("correction_id")["source_id"]
-    used = {figures[i] for i in citation_order(source) if i in figures.index}
-    used |= {corrections[c] for c in REGISTER.values() if c in corrections.index}
-    evidence = full.tables["evidence"]
-    used |= set(evidence.loc[evidence["chapter"] == CHAPTER, "source_id"])
-    known = set(package.sources["source_id"])
+    cited = citation_order(source)
+    figures = full.select("figures", ["figure_id", "source_id"], figure_id=cited)
+    wanted = list(REGISTER.values())
+    corrections = full.select("corrections", ["correction_id", "source_id"], correction_id=wanted)
+    evidence = full.select("evidence", ["source_id"], chapter=CHAPTER)
+    used = set(figures["source_id"]) | set(corrections["source_id"]) | set(evidence["source_id"])
+    asked = [*used, package.iea_source_id]
+    known = set(package.select("sources", ["source_id"], source_id=asked)["source_id"])
     total, got = prose.words(len(used)), prose.words(len(used & known))
     if package.as_of is None:
         note = (
@@ -273,9 +274,11 @@ def partnerships(chapter: Chapter) -> Markdown:
         "volkswagen_china_ev_models_2021",
         "volkswagen_china_ev_sales_target_2021",
     )
-    names = package.entities.set_index("entity_id")["name"]
-    footprint = package.footprint.set_index("footprint_id")
-    countries = package.entities[package.entities["type"] == "country"]
+    named = [entity for deal in DEALS for entity in deal[1:3]]
+    names = package.select("entities", entity_id=named).set_index("entity_id")["name"]
+    wanted = [f for deal in DEALS for f in deal[4]]
+    footprint = package.select("footprint", footprint_id=wanted).set_index("footprint_id")
+    countries = package.select("entities", ["country", "name"], type="country")
     country_names = dict(zip(countries["country"], countries["name"], strict=True))
     rows = []
     for event_id, western, chinese, figure_id, footprint_ids in DEALS:
@@ -300,11 +303,13 @@ def partnerships(chapter: Chapter) -> Markdown:
 
 def timeline(chapter: Chapter) -> Markdown:
     """The dated Western steps, and for each whether the date is the article's or the editors'."""
-    package, events = chapter.package, chapter.package.events
-    western = events["jurisdiction"].isin(["USA", "EU27"])
-    western |= events["actor_entity_id"].isin(WESTERN_ACTORS)
-    steps = events[western].sort_values(["date", "event_id"])
-    names = package.entities.set_index("entity_id")["name"]
+    package = chapter.package
+    by_place = package.select("events", jurisdiction=["USA", "EU27"])
+    by_actor = package.select("events", actor_entity_id=WESTERN_ACTORS)
+    steps = pd.concat([by_place, by_actor]).drop_duplicates("event_id")
+    steps = steps.sort_values(["date", "event_id"])
+    actors = package.select("entities", entity_id=steps["actor_entity_id"])
+    names = actors.set_index("entity_id")["name"]
     rows = [
         (prose.date(r["date"], r["date_precision"]),
          SHORT_NAMES.get(r["actor_entity_id"], names[r["actor_entity_id"]]),
@@ -320,7 +325,9 @@ def timeline(chapter: Chapter) -> Markdown:
 def register(chapter: Chapter) -> Markdown:
     """The register entries the chapter cites as [C<n>]: the article's words, what the
     editors record instead, and the basis for it."""
-    corrections = chapter.package.corrections.set_index("correction_id")
+    wanted = list(REGISTER.values())
+    corrections = chapter.package.select("corrections", correction_id=wanted)
+    corrections = corrections.set_index("correction_id")
     template = (
         "({target})=\n**[C{number}]** The article ({source}, paragraph {paragraph}) says: "
         "“{quote}”. *The register:* {statement} *Basis:* {basis}"
