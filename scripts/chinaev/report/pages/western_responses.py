@@ -22,9 +22,10 @@ from chinaev.report.chapter import Chapter, citation_order
 # notebook reaches every section through this one.
 from chinaev.report.pages.western_markets import eu_market, markets
 from chinaev.report.pages.western_outlook import CHAPTER, outlook
+from chinaev.report.pages.western_world import world
 
 __all__ = ["as_of_note", "eu_market", "key_findings", "markets", "outlook", "partnerships",
-           "register", "tariffs", "timeline"]  # fmt: skip
+           "register", "tariffs", "timeline", "world"]  # fmt: skip
 
 NAME = "western-responses"
 
