@@ -3,10 +3,10 @@ the duties six markets charge on an electric car from China, on one basis (the s
 duty every imported car pays, plus any extra duty), as of one stated date.
 
 The date is the latest on which a measure the section shows took effect, among those
-that had taken effect by the time the latest of their sources was written: a step that a
-source only scheduled, and that no later source confirms, is shown as scheduled, not as
-in force. Every rate is a figure or derived figure of the package; a rate no source
-states is named as missing, never filled in.
+that had taken effect by the time the latest of their sources was written (or by the
+date the chapter is seen from): a step that a source only scheduled for later is shown
+as scheduled, not as in force. Every rate is a figure or derived figure of the package;
+a rate no source states is named as missing, never filled in.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from chinaev.report.chapter import Chapter
 # Each duty the section shows: the figure (or derived figure), the event that puts it in
 # force, and where it sits on the common basis.
 STANDARD, ALL_CARS, CHINA, SINGLE = (
-    "standard import duty on cars", "extra duty on all imported cars (US)",
-    "extra duty on cars from China", "one rate, not split (Mexico)")
+    "standard duty", "extra duty, all imported cars (US)", "extra duty, cars from China",
+    "single rate (Mexico)")
 COLOURS = ["#56B4E9", "#009E73", "#D55E00", "#999999"]
 US_301, US_232, US_EXTRA = ("us_section301_ev_rate_2024", "us_section232_autos_rate_2025",
                             "us_extra_duties_chinese_evs_2025")
@@ -97,8 +97,10 @@ def comparison_date(chapter: Chapter) -> date | None:
     written = [d for i in IN_FORCE for d in _published(chapter, i)]
     if not written:
         return None
+    # Seen from a date (as_of), a step announced before it and due by then counts.
+    cutoff = chapter.package.as_of or max(written)
     starts = [_since(chapter, i) for i in IN_FORCE]
-    return max((d for d in starts if d is not None and d <= max(written)), default=None)
+    return max((d for d in starts if d is not None and d <= cutoff), default=None)
 
 
 def _in_force(chapter: Chapter, record_id: str, day: date | None) -> bool:
@@ -158,12 +160,15 @@ def _whole(chapter: Chapter, day, brazil) -> list[tuple[str, float, str]]:
     rows = []
     if _in_force(chapter, US_232, day) and chapter.has(US_EXTRA):
         rows.append(("the United States", chapter.value(US_EXTRA), "at least"))
+    elif _in_force(chapter, US_301, day):
+        rows.append(("the United States", chapter.value(US_301), "at least"))
     if _in_force(chapter, CA_SURTAX, day) and chapter.has(CA_WHOLE):
         rows.append(("Canada", chapter.value(CA_WHOLE), ""))
     if _in_force(chapter, MX_NEW, day):
         rows.append(("Mexico", chapter.value(MX_NEW), ""))
-    if _in_force(chapter, EU_HIGH, day) and chapter.has(EU_WHOLE):
-        rows.append(("the European Union", chapter.value(EU_WHOLE), "up to"))
+    if _in_force(chapter, EU_HIGH, day):
+        whole = EU_WHOLE if chapter.has(EU_WHOLE) else EU_HIGH
+        rows.append(("the European Union", chapter.value(whole), "up to"))
     if _in_force(chapter, TR_EXTRA, day):
         rows.append(("Turkey", chapter.value(TR_EXTRA), "at least"))
     if brazil:
@@ -188,11 +193,11 @@ def _chart(chapter: Chapter, day, brazil, shown_day: str) -> None:
         "EU, lowest maker rate (Tesla)",
     )
     parts = [(us, ALL_CARS, US_232), (us, CHINA, US_301),
-             (canada, STANDARD, CA_BASE), (canada, CHINA, CA_SURTAX), ("Mexico", SINGLE, MX_NEW),
+             (canada, STANDARD, CA_BASE), (canada, CHINA, CA_SURTAX),
+             ("Canada, inside the quota", STANDARD, CA_QUOTA), ("Mexico", SINGLE, MX_NEW),
              (eu_high, STANDARD, EU_BASE), (eu_high, CHINA, EU_HIGH),
              (eu_low, STANDARD, EU_BASE), (eu_low, CHINA, EU_LOW),
-             ("Turkey", CHINA, TR_EXTRA),
-             ("Canada, inside the quota", STANDARD, CA_QUOTA)]  # fmt: skip
+             ("Turkey", CHINA, TR_EXTRA)]  # fmt: skip
     if brazil:
         parts.append(("Brazil", STANDARD, brazil))
     governs = {CA_BASE: CA_SURTAX, EU_BASE: EU_HIGH}  # a standard duty shown with its extra
