@@ -63,6 +63,8 @@ EVENTS = {"date_us_announced": "us_tariff_chinese_evs_100",
 
 SHORT_NAMES = {"us-government": "US government", "volkswagen": "Volkswagen"}
 WESTERN_ACTORS = {"volkswagen", "stellantis", "tesla", "us-government", "european-union"}
+# The other markets whose measures the chapter compares (western_world.py).
+OTHER_MARKETS = ["CAN", "TUR", "BRA", "MEX"]
 # Western carmakers' stakes in Chinese makers: the event, who, the investment figure and
 # the footprint rows that say what the deal does.
 DEALS = [("stellantis_invests_in_leapmotor", "stellantis", "leapmotor",
@@ -302,7 +304,7 @@ def partnerships(chapter: Chapter) -> Markdown:
 def timeline(chapter: Chapter) -> Markdown:
     """The dated Western steps, and for each whether the date is the article's or the editors'."""
     package, events = chapter.package, chapter.package.events
-    western = events["jurisdiction"].isin(["USA", "EU27"])
+    western = events["jurisdiction"].isin(["USA", "EU27", *OTHER_MARKETS])
     western |= events["actor_entity_id"].isin(WESTERN_ACTORS)
     steps = events[western].sort_values(["date", "event_id"])
     names = package.entities.set_index("entity_id")["name"]
@@ -314,7 +316,10 @@ def timeline(chapter: Chapter) -> Markdown:
     ]  # fmt: skip
     columns = ["When", "Who", "What happened", "Date from"]
     frame = pd.DataFrame(rows or [(_missing(chapter), "", "", "")], columns=columns)
-    caption = "Dated Western steps and moves by Western carmakers in China"
+    caption = (
+        "Dated steps by the United States, the EU and the other markets in this chapter, "
+        "and moves by Western carmakers in China"
+    )
     return chapter.table(frame, caption, "tab-wr-timeline", widths=[15, 17, 48, 20])
 
 

@@ -53,8 +53,11 @@ DATES = {"date_us_232": "us_section232_autos_in_force",
          "date_ca_deal": "canada_china_ev_arrangement", "date_ca_quota": "canada_ev_import_quota",
          "date_tr_tariff": "turkey_additional_tariff_chinese_vehicles",
          "date_br_first": BRAZIL[0], "date_br_last": BRAZIL[-1],
-         "date_mx_in_force": "mexico_tariffs_non_fta_in_force"}
+         "date_mx_in_force": "mexico_tariffs_non_fta_in_force",
+         "date_eu_consensus": "eu_china_price_undertaking_consensus",
+         "date_eu_undertaking": "eu_accepts_vw_anhui_price_undertaking"}
 EXACT = {CA_WHOLE}
+UNDERTAKING = "eu_accepts_vw_anhui_price_undertaking"
 NUMBERS = [US_301, US_232, US_EXTRA, CA_BASE, CA_SURTAX, CA_WHOLE, CA_QUOTA, TR_EXTRA, TR_MIN,
            MX_NEW, MX_LOW, MX_HIGH, "us_clean_vehicle_credit_max", *BRAZIL]
 # fmt: on
@@ -229,7 +232,8 @@ def _table(chapter: Chapter, day, brazil, shown_day: str) -> Markdown:
         ("United States", gap, f"{c(US_301)} (Section 301, from {on(US_301)}) plus {c(US_232)} "
          f"on all imported cars (Section 232, from {on(US_232)})", f"at least {c(US_EXTRA)}"),
         ("European Union", c(EU_BASE), f"{c(EU_LOW)} to {c(EU_HIGH)} by maker, battery-electric "
-         f"cars only (from {on(EU_HIGH)})", f"up to {c(EU_WHOLE)}"),
+         f"cars only (from {on(EU_HIGH)}); none on a car under an accepted price undertaking "
+         f"(the first from {_on(chapter, UNDERTAKING)})", f"up to {c(EU_WHOLE)}"),
         ("Canada", c(CA_BASE), f"{c(CA_SURTAX)} surtax (from {on(CA_SURTAX)}); none inside a "
          f"yearly quota (from {on(CA_QUOTA)})", f"{c(CA_WHOLE)}; {c(CA_QUOTA)} inside the quota"),
         ("Turkey", gap, f"{c(TR_EXTRA)} on all vehicles from China, at least {c(TR_MIN)} a "
