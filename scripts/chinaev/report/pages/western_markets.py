@@ -109,9 +109,10 @@ def _target_gap(chapter: Chapter, now: float | None) -> None:
 
 
 def eu_market(chapter: Chapter) -> None:
-    """Chinese brands' share of EU electric-car sales beside the EU's electric share."""
+    """Chinese brands' share of EU battery-electric car sales (Transport & Environment's
+    basis; the article says 'EV sales') beside the EU's electric share of all new cars."""
     ids = ["chinese_brands_eu_ev_share_2019", "chinese_brands_eu_ev_share_2023"]
-    points = chapter.frame(ids, label_of=lambda record: "Chinese brands, of EV sales")
+    points = chapter.frame(ids, label_of=lambda record: "Chinese brands, of BEV sales")
     points["year"] = points["period_start"].dt.strftime("%Y")
     iea = _shares(chapter, "EU27")
     iea = iea[iea["year"].isin([int(y) for y in points["year"]])]
@@ -123,8 +124,8 @@ def eu_market(chapter: Chapter) -> None:
     chart = exhibits.dot_comparison(
         points, series="year", series_order=sorted(points["year"].unique()),
         title="Chinese brands in a growing EU electric-car market",
-        subtitle="Percent; Chinese brands' share is of electric-car sales, the electric share of "
-        "all new cars",
+        subtitle="Percent; Chinese brands' share is of battery-electric (BEV) car sales, the "
+        "electric share (plug-in hybrids included) of all new cars",
         source="Transport & Environment, via a 2025 news feature; " + chapter.iea_credit(),
         x_title="Percent",
     )  # fmt: skip

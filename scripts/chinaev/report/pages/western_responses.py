@@ -21,9 +21,10 @@ from chinaev.report.chapter import Chapter, citation_order
 # notebook reaches every section through this one.
 from chinaev.report.pages.western_markets import eu_market, markets
 from chinaev.report.pages.western_outlook import CHAPTER, outlook
+from chinaev.report.pages.western_world import world
 
 __all__ = ["as_of_note", "eu_market", "key_findings", "markets", "outlook", "partnerships",
-           "register", "tariffs", "timeline"]  # fmt: skip
+           "register", "tariffs", "timeline", "world"]  # fmt: skip
 
 NAME = "western-responses"
 
@@ -61,6 +62,8 @@ EVENTS = {"date_us_announced": "us_tariff_chinese_evs_100",
 
 SHORT_NAMES = {"us-government": "US government", "volkswagen": "Volkswagen"}
 WESTERN_ACTORS = {"volkswagen", "stellantis", "tesla", "us-government", "european-union"}
+# The other markets whose measures the chapter compares (western_world.py).
+OTHER_MARKETS = ["CAN", "TUR", "BRA", "MEX"]
 # Western carmakers' stakes in Chinese makers: the event, who, the investment figure and
 # the footprint rows that say what the deal does.
 DEALS = [("stellantis_invests_in_leapmotor", "stellantis", "leapmotor",
@@ -304,7 +307,7 @@ def partnerships(chapter: Chapter) -> Markdown:
 def timeline(chapter: Chapter) -> Markdown:
     """The dated Western steps, and for each whether the date is the article's or the editors'."""
     package = chapter.package
-    by_place = package.select("events", jurisdiction=["USA", "EU27"])
+    by_place = package.select("events", jurisdiction=["USA", "EU27", *OTHER_MARKETS])
     by_actor = package.select("events", actor_entity_id=WESTERN_ACTORS)
     steps = pd.concat([by_place, by_actor]).drop_duplicates("event_id")
     steps = steps.sort_values(["date", "event_id"])
@@ -318,7 +321,10 @@ def timeline(chapter: Chapter) -> Markdown:
     ]  # fmt: skip
     columns = ["When", "Who", "What happened", "Date from"]
     frame = pd.DataFrame(rows or [(_missing(chapter), "", "", "")], columns=columns)
-    caption = "Dated Western steps and moves by Western carmakers in China"
+    caption = (
+        "Dated steps by the United States, the EU and the other markets in this chapter, "
+        "and moves by Western carmakers in China"
+    )
     return chapter.table(frame, caption, "tab-wr-timeline", widths=[15, 17, 48, 20])
 
 
