@@ -304,7 +304,8 @@ def caam_nev(chapter: Chapter):
         "New-energy vehicles sold in China each year and their share of all new vehicles, "
         "as CAAM counts them (all vehicle types, sales to dealers, exports included)"
     )
-    return chapter.table(pd.DataFrame(rows), caption, "tab-production-caam", widths=[10, 30, 30, 30])
+    widths = [10, 30, 30, 30]
+    return chapter.table(pd.DataFrame(rows), caption, "tab-production-caam", widths=widths)
 
 
 def shown_value(chapter: Chapter, record_id: str) -> str:
