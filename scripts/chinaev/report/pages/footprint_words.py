@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import pandas as pd
+
 from chinaev.data.labels import categories, vocabulary
+from chinaev.report import prose
 from chinaev.report.chapter import Chapter
 
 
@@ -37,3 +40,14 @@ def words(chapter: Chapter) -> Words:
         vocabulary(package, "footprint_symbol"),
         {kind: (one[kind], several[kind]) for kind in one},
     )
+
+
+def status_date(chapter: Chapter, frame: pd.DataFrame) -> str:
+    """The publication date of the latest source behind the entries: the date their
+    statuses stand at ('10 October 2025')."""
+    sources = chapter.package.sources.set_index("source_id")
+    dated = sources.loc[sorted(set(frame["source_id"])), ["published_date", "date_precision"]]
+    if dated.empty:
+        return str(chapter.unknown)
+    latest = dated.sort_values("published_date").iloc[-1]
+    return prose.date(latest["published_date"], latest["date_precision"])

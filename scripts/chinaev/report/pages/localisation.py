@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from chinaev.report import maps, prose, references
+from chinaev.report import exhibits, maps, prose, references
 from chinaev.report.chapter import Chapter
-from chinaev.report.pages.footprint_words import words
+from chinaev.report.pages.footprint_words import status_date, words
 
 # Reader-facing words for the footprint's codes are the categories of footprint.status
 # (in order, most advanced first) and footprint.kind; the map's short symbol names and the
@@ -20,7 +20,9 @@ from chinaev.report.pages.footprint_words import words
 # footprint_noun_one / _several. A country's map colour is its most advanced status;
 # markets a company only names in a speech (status "stated", kind "target_market") are
 # kept apart and never counted as operations.
-STATUS_COLOURS = ["#0072B2", "#009E73", "#56B4E9", "#E3D39A"]
+STATUS_COLOURS = ["#0072B2", "#009E73", "#56B4E9", "#CC79A7", "#E3D39A"]
+# Statuses that are no longer "to come": running, or stopped since.
+DONE = ("operating", "stopped")
 # fmt: off
 # The companies the section on routes abroad follows, and each one's route in a phrase.
 ROUTES = {"byd": "BYD builds plants of its own",
@@ -70,7 +72,8 @@ CAPTIONS = {
 LEAPMOTOR = ["stellantis_leapmotor_investment", "leapmotor_european_sales_countries",
              "leapmotor_in_house_component_share", "leapmotor_sales_target_2025",
              "leapmotor_overseas_sales_target_2025", "leapmotor_overseas_share_of_target_2025",
-             "unicom_local_team_countries"]
+             "unicom_local_team_countries", "leapmotor_international_stellantis_stake",
+             "byd_camacari_capacity"]
 # Sentences whose words follow the data; chapter.md escapes the values put into them.
 SAY = {
     "as_of_note": "This version shows the data as they stood on {date}: sources published "
@@ -164,13 +167,15 @@ def findings(chapter: Chapter) -> None:
     in_countries = operations[operations["country"] != ""]
     companies = operations["company_entity_id"].nunique()
     chapter.text("n_operations", counted(len(operations), "operation", "operations"))
-    chapter.text("n_companies", counted(companies, "Chinese company", "Chinese companies"))
+    chapter.text("n_companies", counted(companies, "company", "companies"))
     chapter.text("n_operations_in_countries", prose.count(len(in_countries)))
     countries = in_countries["country"].nunique()
     chapter.text("n_operation_countries", counted(countries, "named country", "named countries"))
     chapter.text("n_operations_regional", prose.count((operations["country"] == "").sum()))
     chapter.text("n_operating", prose.count((operations["status"] == "operating").sum()))
-    chapter.text("n_not_yet", prose.count((operations["status"] != "operating").sum()))
+    chapter.text("n_stopped", prose.count((operations["status"] == "stopped").sum()))
+    chapter.text("n_not_yet", prose.count((~operations["status"].isin(DONE)).sum()))
+    chapter.text("status_as_of", status_date(chapter, parts.shown))
     chapter.text("n_named_markets", prose.count(len(named)))
     as_of = chapter.package.as_of
     chapter.md("as_of_note", SAY["as_of_note"] if as_of else "", date=prose.date(as_of))
@@ -240,9 +245,9 @@ def where(chapter: Chapter) -> None:
         source=credit(chapter, shown),
         status_order=words(chapter).status_order,
         kind_order=list(words(chapter).symbol.values()),
-        **MAP,
+        **{**MAP, "subtitle": f"{MAP['subtitle']}; as of {status_date(chapter, shown)}"},
     )
-    chapter.chart("fig_localisation_map", chart)
+    chapter.chart("fig_localisation_map", exhibits.wrap_source(chart, max_chars=110))
 
 
 # -- company by country -----------------------------------------------------------------
@@ -297,9 +302,9 @@ def routes(chapter: Chapter) -> None:
         status_order=words(chapter).status_order,
         **BARS,
     )
-    chapter.chart("fig_localisation_strategies", chart)
+    chapter.chart("fig_localisation_strategies", exhibits.wrap_source(chart))
 
-    for company_id in [*ROUTES, "china-unicom-smart-connection"]:
+    for company_id in [*ROUTES, "leapmotor-international", "china-unicom-smart-connection"]:
         key = f"footprint_{company_id.replace('-', '_')}"
         chapter.md(key, "{text}", text=describe(chapter, parts.shown, company_id))
     going = set(operations["company_entity_id"])

@@ -30,7 +30,16 @@ RECORDS = [
 # city-money table are vocabularies of the package's labels resource.
 # The events whose dates the prose gives.
 EVENTS = ("china_opens_auto_industry", "tesla_shanghai_production_start",
-          "jinhua_nev_town_launch", "china_joins_wto")
+          "jinhua_nev_town_launch", "china_joins_wto", "china_nev_push_begins",
+          "china_nev_credit_mandate", "china_nev_central_subsidies_end",
+          "china_nev_purchase_tax_break_extended")
+# CAAM's share of new-energy vehicles in all new vehicles (wholesale, exports included),
+# the count the 2025 target is set on, year by year.
+CAAM_SHARES = ["china_nev_share_of_sales_2022", "china_nev_share_of_sales_2023",
+               "china_nev_share_of_sales_2024", "china_nev_share_of_sales_2025"]
+CAAM_SERIES = "CAAM: NEV share of all new vehicles, exports in"
+IEA_SERIES = "IEA: electric share of car sales in China (recorded)"
+NEWS_SERIES = "One news report, 2024: share of all vehicles"
 # The IEA's two scenarios, drawn as one line when their projections are the same.
 SCENARIOS = ["IEA projection, stated policies (STEPS)", "IEA projection, announced pledges (APS)"]
 # fmt: on
@@ -57,7 +66,7 @@ def findings(chapter: Chapter) -> None:
     chapter.md("cite_iea", "{link}", link=escape.MyST(chapter.cite_iea() if len(recorded) else ""))
     chapter.text("policy_status", status(chapter))
 
-    chapter.numbers(*RECORDS, "hefei_nio_investment_2020_2024")
+    chapter.numbers(*RECORDS, *CAAM_SHARES, "hefei_nio_investment_2020_2024")
     for event_id in EVENTS:
         chapter.event(f"when_{event_id}", event_id)
     for entity in ("state-council", "china-sae", "hefei", "jinhua", "leapmotor", "nio"):
@@ -66,6 +75,8 @@ def findings(chapter: Chapter) -> None:
     target = ["china_nev_share_target_2025"]
     chapter.when("target_2025_passed", target, partial(passed, chapter, recorded))
     chapter.when("target_2025_latest", target, partial(latest, chapter, recorded))
+    outturn = [CAAM_SHARES[-1], *target]
+    chapter.when("caam_2025_vs_target", outturn, lambda share, aim: level(share, aim))
     last = recorded.iloc[-1] if len(recorded) else None
     chapter.text("iea_last_year", str(chapter.unknown if last is None else last["year"]))
     chapter.text("iea_share_last", str(chapter.unknown if last is None else last["label"]))
@@ -75,11 +86,19 @@ def status(chapter: Chapter) -> str:
     """What the findings rest on and, for an earlier date, how much of it was out then."""
     package = chapter.package
     complete = package.complete()  # only to say what an earlier date leaves out
-    behind = {complete.record(i)["source_id"] for i in RECORDS} | {complete.iea_source_id}
-    published = set(package.select("sources", ["source_id"], source_id=behind)["source_id"])
+    events = complete.select("events", ["event_id", "source_id"], event_id=list(EVENTS))
+    behind = {complete.record(i)["source_id"] for i in [*RECORDS, *CAAM_SHARES]}
+    behind |= set(events["source_id"]) | {complete.iea_source_id}
+    asked = sorted(behind)
+    published = set(package.select("sources", ["source_id"], source_id=asked)["source_id"])
     if package.as_of is None:
-        news = prose.words(len(behind) - 1)
-        return f"The findings rest on {news} news reports and the IEA's electric-vehicle data."
+        kinds = complete.sources.set_index("source_id").loc[sorted(behind), "kind"]
+        caam = prose.words(int((kinds == "statistical-release").sum()))
+        news = prose.words(int((kinds == "news-article").sum()))
+        return (
+            f"The findings rest on {news} news reports, {caam} of CAAM's releases as news "
+            "outlets relayed them, and the IEA's electric-vehicle data."
+        )
     seen = f"Seen from {prose.date(package.as_of)}"
     if published == behind:
         return f"{seen}, every source this chapter draws on had been published."
@@ -227,8 +246,10 @@ def targets(chapter: Chapter) -> None:
     points = chapter.frame(list(series), label_of=year_label)
     points = points.assign(series=points["id"].map(series))
     reported = chapter.frame(["china_ev_share_of_sales_2024"], label_of=year_label)
-    points = pd.concat([points, reported.assign(series="Reported by a news article")])
+    points = pd.concat([points, reported.assign(series=NEWS_SERIES)])
     points["year"] = points["category"].astype(int)
+    caam = chapter.frame(CAAM_SHARES, label_of=year_label)
+    caam = caam.assign(series=CAAM_SERIES, year=caam["category"].astype(int))
 
     names = ["IEA projection (STEPS and APS identical)"] if same else SCENARIOS
     # Projections drawn from the last recorded year on, so the lines join.
@@ -238,23 +259,23 @@ def targets(chapter: Chapter) -> None:
         if len(recorded) and len(frame)
     ]
     projected = pd.concat(projected) if projected else recorded.iloc[0:0].assign(series="")
-    lines = pd.concat([recorded.assign(series="IEA: recorded share of car sales"), projected])
+    columns = ["year", "value", "label", "series"]
+    lines = pd.concat([recorded.assign(series=IEA_SERIES), projected, caam[columns]])
     authors = list(dict.fromkeys(series.values()))
-    order = ["IEA: recorded share of car sales", *names, *authors, "Reported by a news article"]
-    behind = [package.record(i)["source_id"] for i in points["id"]]
+    order = [IEA_SERIES, *names, CAAM_SERIES, *authors, NEWS_SERIES]
+    behind = [package.record(i)["source_id"] for i in [*points["id"], *caam["id"]]]
     behind = ([package.iea_source_id] if len(recorded) else []) + behind
     credit = "; ".join(dict.fromkeys(references.source_credit(package, s) for s in behind))
-    columns = ["year", "value", "label", "series"]
     chart = exhibits.shares_with_targets(
         lines[columns],
         points[columns],
         series_order=order,
         dashed=names,
-        title="China's electric share of new-car sales against its targets",
-        subtitle="Percent of new-car sales; IEA record and projections, national targets, "
-        "one news report",
+        title="China's electric share of new sales against its targets",
+        subtitle="Percent; the IEA counts cars sold in China, CAAM and the targets all new "
+        "vehicles (CAAM wholesale, exports included)",
         source=credit or "the sources",
-        y_title="Share of new-car sales (%)",
+        y_title="Share of new sales (%)",
     )
     chapter.chart("fig_policy_targets", exhibits.wrap_source(chart))
 

@@ -64,7 +64,8 @@ BYD_CLAIM = (
 # listed once the source that names it had been published.
 MAKERS = [
     ("Leapmotor", "leapmotor_sales_2024",
-     "Builds its cars in Jinhua; sold {leapmotor_sales_2024} in 2024; ranked "
+     "Builds its cars in Jinhua; sold {leapmotor_sales_2024} in 2024 by one feature's count, "
+     "{leapmotor_deliveries_2024} deliveries by its own; ranked "
      "{leapmotor_sales_rank_2024} among makers of non-petrol cars; makes "
      "{leapmotor_in_house_component_share} of its key components; aims at "
      "{leapmotor_sales_target_2025} sales in 2025"),
@@ -81,6 +82,16 @@ MAKERS = [
 ]  # fmt: skip
 
 
+# CAAM's annual count of new-energy vehicles, as news outlets relayed its releases: year,
+# sales (all vehicle types, wholesale, exports included) and share of all new vehicles.
+CAAM_NEV = {
+    2022: ("china_nev_sales_2022", "china_nev_share_of_sales_2022"),
+    2023: ("china_nev_sales_2023", "china_nev_share_of_sales_2023"),
+    2024: ("china_nev_sales_2024", "china_nev_share_of_sales_2024"),
+    2025: ("china_nev_sales_2025", "china_nev_share_of_sales_2025"),
+}
+
+
 def key_findings(chapter: Chapter) -> Series:
     """The IEA series and its numbers (first: it numbers the citations), and the news
     figures the key findings quote."""
@@ -88,7 +99,13 @@ def key_findings(chapter: Chapter) -> Series:
     chapter.numbers(
         "china_ev_sales_2024", "china_ev_share_of_sales_2024", "china_share_world_ev_production",
         "china_share_world_ev_battery_production", "leapmotor_sales_2024",
-        "leapmotor_sales_rank_2024", "leapmotor_in_house_component_share", "leapmotor_t03_price",
+        "china_nev_sales_2025", "china_nev_share_of_sales_2025", "china_nev_sales_2022",
+        "china_nev_share_of_sales_2022", "leapmotor_sales_rank_2024", "leapmotor_deliveries_2024",
+        "leapmotor_in_house_component_share", "leapmotor_t03_price",
+    )  # fmt: skip
+    chapter.when(
+        "leapmotor_doubled", ["leapmotor_deliveries_2024_growth_yoy"],
+        lambda g: "more than double" if g > 100 else "double" if g == 100 else "less than double",
     )  # fmt: skip
     return s
 
@@ -242,6 +259,7 @@ def firms(chapter: Chapter):
         "leapmotor_growth_words", [growth],
         lambda _: re.sub(r"\b2 times\b", "twice", prose.figure(chapter.package.record(growth))),
     )  # fmt: skip
+    chapter.numbers("leapmotor_deliveries_2024", "leapmotor_deliveries_2024_growth_yoy")
     chapter.when(
         "leapmotor_2023_floor", ["leapmotor_sales_2023"],
         lambda v: f"at least {prose.count(prose.significant(v, 3))}",
@@ -255,6 +273,45 @@ def firms(chapter: Chapter):
     table = pd.DataFrame(rows, columns=["Maker", "What the sources report"])
     caption = "Makers the sources name, with ranks and volumes where given"
     return chapter.table(table, caption, "tab-production-firms", widths=[20, 80])
+
+
+def caam_nev(chapter: Chapter):
+    """CAAM's new-energy vehicles year by year: the table, each value with its citation,
+    and the first and last years the prose names."""
+    by_year = {}
+    for year, (sales, share) in CAAM_NEV.items():
+        chapter.numbers(sales, share)
+        if chapter.has(sales) and chapter.has(share):
+            by_year[year] = (sales, share)
+    outlet = chapter.package.sources.set_index("source_id")["publisher"]
+    rows = [
+        {
+            "Year": str(year),
+            "NEVs sold": escape.md("{v} {c}", v=shown_value(chapter, sales), c=chapter.cite(sales)),
+            "Share of all new vehicles": escape.md(
+                "{v} {c}", v=shown_value(chapter, share), c=chapter.cite(share)
+            ),
+            "Relayed by": outlet[chapter.package.record(sales)["source_id"]],
+        }
+        for year, (sales, share) in by_year.items()
+    ]
+    years = list(by_year)
+    chapter.text("caam_first_year", str(years[0]) if years else str(chapter.unknown))
+    chapter.text("caam_last_year", str(years[-1]) if years else str(chapter.unknown))
+    if not rows:
+        rows = [{"Year": "", "NEVs sold": "No CAAM release had been published by then.",
+                 "Share of all new vehicles": "", "Relayed by": ""}]  # fmt: skip
+    caption = (
+        "New-energy vehicles sold in China each year and their share of all new vehicles, "
+        "as CAAM counts them (all vehicle types, sales to dealers, exports included)"
+    )
+    widths = [10, 30, 30, 30]
+    return chapter.table(pd.DataFrame(rows), caption, "tab-production-caam", widths=widths)
+
+
+def shown_value(chapter: Chapter, record_id: str) -> str:
+    """A figure as the prose shows it ('12.87 million', 'more than 9.49 million')."""
+    return prose.figure(chapter.package.record(record_id))
 
 
 def quality(chapter: Chapter) -> None:
