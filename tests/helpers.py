@@ -146,3 +146,13 @@ def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict
     finally:
         page.close()
     return {"blocked": blocked, "errors": errors, "charts": charts, "axe": violations}
+
+
+def note_change(package: Path, line: str) -> None:
+    """Say what changed under the copy's CHANGELOG 'Unreleased' heading, as a user who
+    edits the data must (`chinaev validate` refuses changed data with nothing there)."""
+    changelog = Path(package) / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    changelog.write_text(
+        text.replace("## Unreleased\n", f"## Unreleased\n\n- {line}\n", 1), encoding="utf-8"
+    )

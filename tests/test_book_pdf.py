@@ -99,7 +99,7 @@ def chart_count(html_dir: Path, pages: list[str]) -> int:
 # pixels than this at 40 dpi is empty: a part's title page has about 360, a short
 # sentence about 90.
 BLANK_INK = 20
-HEADER, FOOTER = 0.12, 0.90  # the body's top and bottom, as fractions of the page height
+HEADER, FOOTER = 0.09, 0.90  # the body's top and bottom, as fractions of the page height
 
 
 def body_ink(pdf: Path, dpi: int = 40) -> list[int]:

@@ -134,7 +134,7 @@ def test_focusing_a_number_shows_its_quote(built_real_book, chromium):
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
     try:
         page.goto((built_real_book.html / "exports.html").as_uri())
-        number = page.locator(".chinaev-num").first
+        number = page.locator(".chinaev-num:has(.chinaev-card-quote)").first
         card = number.locator(".chinaev-card")
         assert not card.is_visible()
         number.focus()  # the keyboard path; hover uses the same rule

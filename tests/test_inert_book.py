@@ -26,6 +26,9 @@ from test_inert import flat, hostile, open_page
 
 COMPUTED = {("figures", "as_written"), ("derived", "inputs"), ("derived", "formula")}
 COMPUTED |= {("iea", "scenario")}
+# Resources the code writes from the others (chinaev derive): planting there only makes
+# them stale, which the run rightly refuses.
+COMPUTED_RESOURCES = {"factcheck_results", "derived_inputs"}
 # What a planted value starts with, as the reader must see it: the tag, then the
 # script element as text.
 TAG = re.compile(r"(\w+\.\w+\.\d+)<script>")
@@ -62,7 +65,7 @@ def plant_everywhere(package: Path) -> int:
     planted = 0
     for resource, fields in free_text_fields(package).items():
         path = package / "data" / f"{resource}.csv"
-        if not fields or not path.is_file():
+        if not fields or not path.is_file() or resource in COMPUTED_RESOURCES:
             continue
         rows = read_csv(path)
         for index, row in enumerate(rows):
@@ -71,6 +74,8 @@ def plant_everywhere(package: Path) -> int:
                     continue
                 # A quote must still hold the number as written (the run checks it).
                 kept = f" {row['as_written']}" if field == "quote" and row.get("as_written") else ""
+                # An evidence summary keeps the slot its figure's value fills.
+                kept += " {figure}" if "{figure}" in row[field] else ""
                 value = hostile(f"{resource}.{field}.{index}")
                 row[field] = (value[: longest - len(kept)] if longest else value) + kept
                 planted += 1

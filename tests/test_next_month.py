@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import copy_package, read_csv, run_cli, seeds_dir, write_csv
+from helpers import copy_package, note_change, read_csv, run_cli, seeds_dir, write_csv
 
 from chinaev.data.propose import propose
 
@@ -125,6 +125,7 @@ def test_next_month_moves_the_exports_chapter(tmp_path):
     text_path = folder / "901_caam-2026-02-fixture.txt"
     text_path.write_text(TEXT, encoding="utf-8")
     _add_month(package, text_path)
+    note_change(package, "CAAM's February 2026 release (a fixture month).")
 
     env = {"CHINAEV_SOURCES": str(folder), "CHINAEV_SEEDS": str(seeds_dir())}
     checked = run_cli("validate", str(package / "datapackage.json"), env=env)

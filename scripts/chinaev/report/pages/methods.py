@@ -193,10 +193,20 @@ def audit_by_source(chapter: Chapter):
     audit, sources = chapter.package.audit, all_sources(chapter)
     roles = categories(chapter.package, "audit", "role")
     heads = {role: roles[role] for role in CAPTURED_AS}
+    # The seeds one by one; the pack's many reports by kind, so the table stays readable.
+    kinds = all_sources(chapter, "kind").set_index("source_id")["kind"]
+    grouped = audit["source_id"].map(
+        lambda i: i if not i.startswith("pack-") else f"pack:{kinds.get(i, '')}"
+    )
     rows = []
-    for source_id, group in audit.groupby("source_id", sort=True):
+    for source_id, group in audit.groupby(grouped, sort=True):
         captured = group[group["status"] == "captured"]
-        row = {"Source": source_name(sources, source_id), "Numbers found": len(group)}
+        if source_id.startswith("pack:"):
+            count = group["source_id"].nunique()
+            name = f"Reports from the pack: {source_id[5:].replace('-', ' ')}s ({count})"
+        else:
+            name = source_name(sources, source_id)
+        row = {"Source": name, "Numbers found": len(group)}
         for role, label in heads.items():
             row[label] = int((captured["role"] == role).sum())
         row["Excluded"] = int((group["status"] == "excluded").sum())
@@ -220,7 +230,7 @@ def audit_by_source(chapter: Chapter):
         of = f"{prose.number(int(top.iloc[0]))} of {prose.number(found)}"
         most = f"{source_name(sources, top.index[0])} ({of})"
     text("audit_most_excluded", most)
-    caption = "Number tokens in each article, captured and excluded"
+    caption = "Number tokens in each source text, captured and excluded"
     return long_table(
         table, caption, "tab-methods-audit-sources", widths=[35, 11, 11, 10, 11, 11, 11]
     )
