@@ -87,6 +87,14 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_propose(args: argparse.Namespace) -> int:
+    from chinaev.data.propose import propose, write
+
+    proposal = propose(Path(args.file), source_id=args.source_id)
+    sys.stdout.write(write(proposal, Path(args.out) if args.out else None))
+    return 0
+
+
 def _progress(line: str) -> None:
     """One whole line at a time: run_chapters calls this from one thread at a time."""
     sys.stderr.write(line + "\n")
@@ -230,7 +238,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_build)
 
-    __import__("chinaev.data.propose", fromlist=["_"]).add_command(sub)  # `chinaev propose`
+    p = sub.add_parser("propose", help="propose sources, figures and audit rows for a text")
+    p.add_argument("file", help="the source text (a pack text or a bare text)")
+    p.add_argument("--out", help="write sources.csv, figures.csv, audit.csv into this folder")
+    p.add_argument("--source-id", help="the source_id to use (default: pack-NNN from the name)")
+    p.set_defaults(func=cmd_propose)
     return top
 
 

@@ -434,20 +434,3 @@ def write(proposal: Proposal, out: Path | None = None) -> str:
         f"{out}: 1 source, {len(proposal.figures)} figures, {len(proposal.audit)} audit rows "
         "proposed (all to review)\n"
     )
-
-
-def add_command(sub) -> None:
-    """The `chinaev propose FILE [--out DIR] [--source-id ID]` subcommand."""
-    p = sub.add_parser("propose", help="propose sources, figures and audit rows for a text")
-    p.add_argument("file", help="the source text (a pack text or a bare text)")
-    p.add_argument("--out", help="write sources.csv, figures.csv, audit.csv into this folder")
-    p.add_argument("--source-id", help="the source_id to use (default: pack-NNN from the name)")
-    p.set_defaults(func=_command)
-
-
-def _command(args) -> int:
-    import sys
-
-    proposal = propose(Path(args.file), source_id=args.source_id)
-    sys.stdout.write(write(proposal, Path(args.out) if args.out else None))
-    return 0

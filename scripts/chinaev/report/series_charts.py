@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from chinaev.report import charts
-from chinaev.report.exhibits import BASIS_NAMES, placeholder
+from chinaev.report.exhibits.common import BASIS_NAMES, mid_month, month_axis, placeholder, value_y
 
 
 def _runs(frame: pd.DataFrame, series: str) -> pd.Series:
@@ -32,34 +32,23 @@ def month_lines(
     frame: pd.DataFrame,
     *,
     series_order: list[str],
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     highlight: str | None = None,
     value_format: str = "~s",
+    **text: str,
 ) -> alt.VConcatChart:
     """One line per series over months on a true time axis. A month with no value in
     the package has no point, and the line stops on either side of it, so a gap reads
     as a gap, not as a straight run. Filled points are reported by a source, hollow
     ones derived by the book; `highlight` (a record id) gets a ring and its label."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     frame = frame.assign(
         run=_runs(frame, "series"),
         basis_name=frame["basis"].map(BASIS_NAMES),
-        month=pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-15"),
+        month=mid_month(frame),
     )
-    first = pd.Timestamp(frame["month"].min()) - pd.DateOffset(months=1)
-    last = pd.Timestamp(frame["month"].max()) + pd.DateOffset(months=1)
-    x = alt.X(
-        "month:T",
-        title=None,
-        scale=alt.Scale(domain=[f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"]),
-        axis=alt.Axis(
-            format="%b %Y", grid=False, labelAngle=0, tickCount={"interval": "month", "step": 6}
-        ),
-    )
+    x = month_axis(frame["month"], step=6)
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format))
     colour = alt.Color(
         "series:N", title=None, sort=series_order, scale=alt.Scale(domain=series_order)
@@ -99,31 +88,27 @@ def month_lines(
         layers += [ring, note]
     return charts.styled(
         alt.layer(*layers),
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=_describe(f"Line chart by month: {title}", frame),
+        description=_describe(f"Line chart by month: {text['title']}", frame),
+        **text,
     )
 
 
 def year_bars(
     frame: pd.DataFrame,
     *,
-    title: str,
-    subtitle: str,
-    source: str,
     y_title: str,
     marked_year: int | None = None,
     marked_text: str = "",
     others: pd.DataFrame | None = None,
     value_format: str = "~s",
+    **text: str,
 ) -> alt.VConcatChart:
     """Bars by year (`category` holds the year), each labelled with its value. The year
     `marked_year`, if drawn, gets a darker bar and `marked_text` above it; `others` (rows
     with `category`, `value`, `label`, `who`) are other counts for the same years, drawn
     as ticks beside the bars so the reader sees how far they stand from the main count."""
     if frame.empty:
-        return placeholder(title=title, source=source)
+        return placeholder(**text)
     order = list(dict.fromkeys(frame["category"]))
     frame = frame.assign(
         marked=frame["category"].astype(str) == str(marked_year),
@@ -134,8 +119,8 @@ def year_bars(
         alt.Chart(frame)
         .mark_bar(size=38)
         .encode(
-            x=x,
-            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+            x,
+            value_y(y_title, value_format),
             color=alt.condition(
                 alt.datum.marked, alt.value(charts.PALETTE[0]), alt.value(charts.PALETTE[2])
             ),
@@ -178,10 +163,8 @@ def year_bars(
         ]
     return charts.styled(
         alt.layer(*layers),
-        title=title,
-        subtitle=subtitle,
-        source=source,
-        description=f"Bar chart by year: {title}. " + "; ".join(parts) + ".",
+        description=f"Bar chart by year: {text['title']}. " + "; ".join(parts) + ".",
+        **text,
     )
 
 

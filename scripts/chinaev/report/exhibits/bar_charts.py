@@ -13,9 +13,12 @@ from chinaev.report.exhibits.common import (
     BASIS_NAMES,
     BASIS_ORDER,
     described,
+    mid_month,
+    month_axis,
     placeholder,
     series_colour,
     tips,
+    value_y,
 )
 
 
@@ -49,7 +52,7 @@ def bars(
         .mark_bar(size=48, strokeWidth=1.5)
         .encode(
             x=alt.X("category:N", sort=order, title=None),
-            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+            y=value_y(y_title, value_format),
             color=alt.Color("basis_name:N", title=None, scale=basis_scale),
             stroke=alt.Color("basis_name:N", title=None, scale=basis_scale),
             fillOpacity=alt.condition(upper, alt.value(0.2), alt.value(1.0)),
@@ -68,6 +71,11 @@ def bars(
         )
     )
     return described(chart + labels, "Bar chart", frame, **text)
+
+
+def part_fields(series: str) -> tuple[str, ...]:
+    """The fields a stacked bar's hover text shows: the bar, the part, its value, its basis."""
+    return ("category:N", f"{series}:N", "label:N", "basis:N")
 
 
 def stacked_bars(
@@ -91,10 +99,7 @@ def stacked_bars(
             color=series_colour(series, series_order),
             order=alt.Order("stack_order:Q"),
             tooltip=tips(
-                ("category:N", "Period"),
-                (f"{series}:N", "Part"),
-                ("label:N", "Value"),
-                ("basis:N", "Basis"),
+                *zip(part_fields(series), ("Period", "Part", "Value", "Basis"), strict=True)
             ),
         )
         .transform_calculate(
@@ -121,25 +126,16 @@ def month_bars(
         return placeholder(**text)
     frame = frame.assign(
         basis_name=frame["basis"].map(BASIS_NAMES),
-        month=pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-15"),
+        month=mid_month(frame),
     )
-    first = pd.Timestamp(frame["month"].min()) - pd.DateOffset(months=1)
-    last = pd.Timestamp(frame["month"].max()) + pd.DateOffset(months=1)
     # Regular quarterly ticks keep the axis honest; each bar names its own month inside.
-    x = alt.X(
-        "month:T",
-        title=None,
-        scale=alt.Scale(domain=[f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"]),
-        axis=alt.Axis(
-            format="%b %Y", grid=False, labelAngle=0, tickCount={"interval": "month", "step": 3}
-        ),
-    )
+    x = month_axis(frame["month"], step=3)
     chart = (
         alt.Chart(frame)
         .mark_bar(size=30)
         .encode(
             x=x,
-            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=value_format)),
+            y=value_y(y_title, value_format),
             color=alt.Color(
                 "basis_name:N",
                 title=None,
@@ -196,12 +192,7 @@ def stacked_hbars(
             x=alt.X("value:Q", title=x_title, stack="zero", axis=alt.Axis(format=value_format)),
             color=alt.Color(f"{series}:N", title=None, sort=series_order, scale=scale),
             order=alt.Order("stack_order:Q"),
-            tooltip=tips(
-                ("category:N", "Case"),
-                (f"{series}:N", "Part"),
-                ("label:N", "Rate"),
-                ("basis:N", "From"),
-            ),
+            tooltip=tips(*zip(part_fields(series), ("Case", "Part", "Rate", "From"), strict=True)),
         )
     )
     ends = (

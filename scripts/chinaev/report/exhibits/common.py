@@ -32,6 +32,31 @@ def tips(*fields: tuple[str, str]) -> list[alt.Tooltip]:
     return [alt.Tooltip(field, title=title) for field, title in fields]
 
 
+def mid_month(frame: pd.DataFrame) -> pd.Series:
+    """Each row's month as its 15th day, so a month's point or bar sits mid-month."""
+    return pd.to_datetime(frame["period_start"]).dt.strftime("%Y-%m-15")
+
+
+def month_axis(months: pd.Series, step: int) -> alt.X:
+    """A true time axis over mid-month dates with a month of room at each end, labelled
+    every `step` months: months a year apart are drawn a year apart."""
+    first = pd.Timestamp(months.min()) - pd.DateOffset(months=1)
+    last = pd.Timestamp(months.max()) + pd.DateOffset(months=1)
+    return alt.X(
+        "month:T",
+        title=None,
+        scale=alt.Scale(domain=[f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"]),
+        axis=alt.Axis(
+            format="%b %Y", grid=False, labelAngle=0, tickCount={"interval": "month", "step": step}
+        ),
+    )
+
+
+def value_y(title: str, value_format: str) -> alt.Y:
+    """The value axis every bar and line chart shares."""
+    return alt.Y("value:Q", title=title, axis=alt.Axis(format=value_format))
+
+
 def placeholder(*, title: str, source: str, subtitle: str = "") -> alt.VConcatChart:
     """What a chart shows when, as of the chosen date, none of its figures existed yet
     (the subtitle, which describes the figures, is left out)."""

@@ -125,13 +125,10 @@ def bars(chapter: Chapter, key: str, frame: pd.DataFrame, parts: dict, part: str
 
 def sales(chapter: Chapter, s: Series) -> None:
     """Chart: electric cars sold in China each year, by powertrain."""
-    bars(
-        chapter, "fig_production_iea_sales", s.china, POWERTRAINS, "kind",
-        title="Electric-car sales in China",
-        subtitle="New cars sold in China each year, by powertrain; exports and commercial "
-        "vehicles not included",
-        y_title="Cars sold",
-    )  # fmt: skip
+    scope = "by powertrain; exports and commercial vehicles not included"
+    bars(chapter, "fig_production_iea_sales", s.china, POWERTRAINS, "kind",
+         title="Electric-car sales in China", y_title="Cars sold",
+         subtitle=f"New cars sold in China each year, {scope}")  # fmt: skip
 
 
 def by_year(frame: pd.DataFrame, name: str, basis: str) -> pd.DataFrame:
@@ -327,10 +324,7 @@ def quality(chapter: Chapter) -> None:
 def charging(chapter: Chapter, s: Series) -> None:
     """Chart: public charging points in China, fast and slow."""
     chapter.numbers("china_public_charging_outlets")
-    bars(
-        chapter, "fig_production_charging", s.points, CHARGERS, "speed",
-        title="Public charging points in China",
-        subtitle="Publicly available charging points in service at the end of each year, "
-        "fast and slow",
-        y_title="Charging points",
-    )  # fmt: skip
+    when = "in service at the end of each year, fast and slow"
+    bars(chapter, "fig_production_charging", s.points, CHARGERS, "speed",
+         title="Public charging points in China", y_title="Charging points",
+         subtitle=f"Publicly available charging points {when}")  # fmt: skip
