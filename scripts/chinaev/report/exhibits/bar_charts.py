@@ -190,7 +190,14 @@ def stacked_hbars(
         .encode(
             y=alt.Y("category:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X("value:Q", title=x_title, stack="zero", axis=alt.Axis(format=value_format)),
-            color=alt.Color(f"{series}:N", title=None, sort=series_order, scale=scale),
+            # Two columns: four kinds of duty in one row would run past the chart's edge.
+            color=alt.Color(
+                f"{series}:N",
+                title=None,
+                sort=series_order,
+                scale=scale,
+                legend=alt.Legend(columns=2),
+            ),
             order=alt.Order("stack_order:Q"),
             tooltip=tips(*zip(part_fields(series), ("Case", "Part", "Rate", "From"), strict=True)),
         )
