@@ -70,8 +70,8 @@ _answers = {
                               and leapmotor["quote"].notna().all()),
     "targets": sorted(targets["figure_id"]),
     "iea_share": float(targets["iea_share"].iloc[0]),
-    "checks": {row.comparison_id: sorted(row.iea_values) for row in checks.itertuples()},
-    "news_values": bool(checks["news_value"].notna().all()),
+    "verdicts": {row.comparison_id: row.verdict for row in verdicts.itertuples()},
+    "iea_values": int(verdicts["iea_value"].notna().sum()),
     "tables": sorted(tables),
     "dtypes": {
         "figures.value": str(tables["figures"]["value"].dtype),
@@ -122,8 +122,8 @@ def test_python_recipes_answer_the_three_questions(python_answers):
     assert {"china_nev_share_target_2025", "china_nev_share_target_2030"} <= set(answers["targets"])
     assert 0 < answers["iea_share"] <= 100
     comparisons = read_ids(DATAPACKAGE / "data" / "comparisons.csv")
-    assert set(answers["checks"]) == comparisons
-    assert any(values for values in answers["checks"].values()) and answers["news_values"]
+    assert set(answers["verdicts"]) == comparisons
+    assert all(answers["verdicts"].values()) and answers["iea_values"] > 0
 
 
 def test_the_csv_recipe_types_every_resource_and_leaves_empty_cells_missing(python_answers):
@@ -140,13 +140,13 @@ def test_the_csv_recipe_types_every_resource_and_leaves_empty_cells_missing(pyth
 
 
 def test_sql_recipes_run_and_agree_with_pandas(released, elsewhere, python_answers):
-    leapmotor, targets, checks, parquet, csv_types = blocks("sql")[:5]
+    leapmotor, targets, verdicts, parquet, csv_types = blocks("sql")[:5]
     assert (
         sorted(row[0] for row in sql(released, elsewhere, leapmotor)) == python_answers["leapmotor"]
     )
     assert sorted(row[0] for row in sql(released, elsewhere, targets)) == python_answers["targets"]
-    found = {row[0]: sorted(row[4] or []) for row in sql(released, elsewhere, checks)}
-    assert found == python_answers["checks"]
+    found = {row[0]: row[5] for row in sql(released, elsewhere, verdicts)}
+    assert found == python_answers["verdicts"]
     assert sql(released, elsewhere, parquet)  # the Parquet metadata, read by path
     assert sql(released, elsewhere, csv_types)
     con = duckdb.connect()

@@ -53,6 +53,16 @@ SQL_TYPES = {
 FLAT_COLUMNS = (
     ("entity_name", "e.name", "Name of the entity the figure is about (entities.name)."),
     ("metric_description", "m.description", "What the metric measures (metrics.description)."),
+    (
+        "claim_type",
+        "m.claim_type",
+        "statistic, target, expectation, projection or goal (metrics.claim_type).",
+    ),
+    (
+        "parent_entity_id",
+        "e.parent_entity_id",
+        "The group the entity belongs to, if a source says (entities.parent_entity_id).",
+    ),
     ("source_kind", "s.kind", "Kind of source (sources.kind)."),
     ("source_title", "s.title", "Title of the source as printed (sources.title)."),
     ("source_publisher", "s.publisher", "Publisher of the source (sources.publisher)."),
