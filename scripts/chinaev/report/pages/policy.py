@@ -230,12 +230,17 @@ def targets(chapter: Chapter) -> None:
     points = pd.concat([points, reported.assign(series="Reported by a news article")])
     points["year"] = points["category"].astype(int)
 
-    names = ["IEA projection (STEPS and APS identical)"] if same else SCENARIOS
+    # An edition may lack a scenario (the 2025 edition has no APS): only those it has.
+    scenarios = [(n, f) for n, f in zip(SCENARIOS, [steps, aps], strict=True) if len(f)]
+    if same:
+        scenarios = [("IEA projection (STEPS and APS identical)", steps)]
+    names = [name for name, _ in scenarios]
+    chapter.text("scenario_caveat", scenario_caveat(recorded, steps, aps))
     # Projections drawn from the last recorded year on, so the lines join.
     projected = [
         frame[frame["year"] >= recorded["year"].max()].assign(series=name)
-        for name, frame in zip(names, [steps] if same else [steps, aps], strict=True)
-        if len(recorded) and len(frame)
+        for name, frame in scenarios
+        if len(recorded)
     ]
     projected = pd.concat(projected) if projected else recorded.iloc[0:0].assign(series="")
     lines = pd.concat([recorded.assign(series="IEA: recorded share of car sales"), projected])
@@ -272,6 +277,22 @@ def targets(chapter: Chapter) -> None:
     chapter.text("iea_share_base", shown)
 
 
+def scenario_caveat(recorded: pd.DataFrame, steps: pd.DataFrame, aps: pd.DataFrame) -> str:
+    """The caveat on the IEA's scenarios, naming only those the edition has."""
+    if len(steps) and len(aps):
+        said = "The IEA's stated-policies and announced-pledges scenarios are not forecasts"
+    elif len(steps) or len(aps):
+        which = "stated-policies" if len(steps) else "announced-pledges"
+        other = "announced-pledges" if len(steps) else "stated-policies"
+        said = (f"The IEA's {which} scenario is not a forecast (this edition of its outlook "
+                f"has no {other} scenario)")  # fmt: skip
+    else:
+        return "This edition of the IEA's outlook gives no projection of China's car share."
+    if not len(recorded):
+        return said + "."
+    return f"{said}; they start from its record, which ends in {int(recorded['year'].max())}."
+
+
 def projection(steps: pd.DataFrame, year: int):
     """The stated-policies projection for a year, or None."""
     row = steps[steps["year"] == year]
@@ -279,30 +300,38 @@ def projection(steps: pd.DataFrame, year: int):
 
 
 def projection_summary(chapter, steps, same, t2030, t2035) -> str:
-    p30 = projection(steps, target_year(chapter, "china_nev_share_target_2030"))
-    p35 = projection(steps, target_year(chapter, "china_nev_share_target_2035"))
-    if p30 is None or p35 is None:
-        return "the IEA's projections had not been published"
+    years = [target_year(chapter, f"china_nev_share_target_{y}") for y in (2030, 2035)]
+    shown = [(projection(steps, y), t) for y, t in zip(years, (t2030, t2035), strict=True)]
+    shown = [(p, t) for p, t in shown if p is not None]
+    if not len(steps):
+        return "the IEA's outlook gives no projection of the car share"
+    if not shown:
+        last = int(steps["year"].max())
+        return f"the IEA's projections stop at {last}, before the roadmap's years"
     scenarios = "both its scenarios" if same else "its stated-policies scenario"
-    sides = [
-        "above" if p > t else "below" if p < t else "level with"
-        for p, t in ((p30["value"], t2030), (p35["value"], t2035))
-    ]
+    sides = ["above" if p["value"] > t else "below" if p["value"] < t else "level with"
+             for p, t in shown]  # fmt: skip
+    values = " and ".join(f"{p['label']} for {p['year']}" for p, _ in shown)
+    if len(shown) == 1:
+        last = int(steps["year"].max())
+        return (
+            f"in {scenarios} the IEA projects a car share of {values}, {sides[0]} the "
+            f"roadmap's share for all new vehicles; its projections stop at {last}"
+        )
     placed = f"both {sides[0]}" if sides[0] == sides[1] else f"{sides[0]} and {sides[1]}"
     return (
-        f"in {scenarios} the IEA projects a car share of {p30['label']} for {p30['year']} "
-        f"and {p35['label']} for {p35['year']}, {placed} the roadmap's shares for all new "
-        "vehicles"
+        f"in {scenarios} the IEA projects a car share of {values}, {placed} the roadmap's "
+        "shares for all new vehicles"
     )
 
 
 def roadmap_verdict(chapter, recorded, steps, t2030, t2035) -> str:
     a = target_year(chapter, "china_nev_share_target_2030")
     b = target_year(chapter, "china_nev_share_target_2035")
-    if projection(steps, a) is None or projection(steps, b) is None:
-        return "Whether the market will pass them cannot be judged from what had been published."
     # The first projected year (after the record ends) whose share reaches each level.
     ahead = steps[steps["year"] > recorded["year"].max()] if len(recorded) else steps.iloc[0:0]
+    if not len(ahead):
+        return "Whether the market will pass them cannot be judged from what had been published."
     y30 = ahead.loc[ahead["value"] >= t2030, "year"].min()
     y35 = ahead.loc[ahead["value"] >= t2035, "year"].min()
     if pd.notna(y30) and pd.notna(y35) and y30 < a and y35 < b:
@@ -310,6 +339,12 @@ def roadmap_verdict(chapter, recorded, steps, t2030, t2035) -> str:
             f"On that path the car share reaches the roadmap's {a} level by {int(y30)} and "
             f"its {b} level by {int(y35)}: the industry's expectations look cautious beside "
             "the market, if the scenarios hold."
+        )
+    last = int(ahead["year"].max())
+    if (pd.isna(y30) and last < a) or (pd.isna(y35) and last < b):
+        return (
+            f"The projections stop at {last}, so whether the market passes the roadmap's "
+            "shares cannot be judged from them."
         )
     return "On that path the roadmap's shares still lie ahead of the market."
 
