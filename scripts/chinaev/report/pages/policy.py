@@ -13,6 +13,7 @@ import pandas as pd
 from chinaev.data.labels import categories, vocabulary
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter
+from chinaev.report.pages.iea_editions import scenario_caveat
 
 # The records the chapter draws on: their sources are the ones the status line counts.
 # fmt: off
@@ -277,22 +278,6 @@ def targets(chapter: Chapter) -> None:
     chapter.text("iea_share_base", shown)
 
 
-def scenario_caveat(recorded: pd.DataFrame, steps: pd.DataFrame, aps: pd.DataFrame) -> str:
-    """The caveat on the IEA's scenarios, naming only those the edition has."""
-    if len(steps) and len(aps):
-        said = "The IEA's stated-policies and announced-pledges scenarios are not forecasts"
-    elif len(steps) or len(aps):
-        which = "stated-policies" if len(steps) else "announced-pledges"
-        other = "announced-pledges" if len(steps) else "stated-policies"
-        said = (f"The IEA's {which} scenario is not a forecast (this edition of its outlook "
-                f"has no {other} scenario)")  # fmt: skip
-    else:
-        return "This edition of the IEA's outlook gives no projection of China's car share."
-    if not len(recorded):
-        return said + "."
-    return f"{said}; they start from its record, which ends in {int(recorded['year'].max())}."
-
-
 def projection(steps: pd.DataFrame, year: int):
     """The stated-policies projection for a year, or None."""
     row = steps[steps["year"] == year]
@@ -328,22 +313,30 @@ def projection_summary(chapter, steps, same, t2030, t2035) -> str:
 def roadmap_verdict(chapter, recorded, steps, t2030, t2035) -> str:
     a = target_year(chapter, "china_nev_share_target_2030")
     b = target_year(chapter, "china_nev_share_target_2035")
-    # The first projected year (after the record ends) whose share reaches each level.
-    ahead = steps[steps["year"] > recorded["year"].max()] if len(recorded) else steps.iloc[0:0]
+    # The first year, recorded or projected after the record ends, whose share reaches
+    # each level.
+    last = recorded["year"].max() if len(recorded) else None
+    ahead = steps[steps["year"] > last] if last is not None else steps.iloc[0:0]
     if not len(ahead):
         return "Whether the market will pass them cannot be judged from what had been published."
-    y30 = ahead.loc[ahead["value"] >= t2030, "year"].min()
-    y35 = ahead.loc[ahead["value"] >= t2035, "year"].min()
-    if pd.notna(y30) and pd.notna(y35) and y30 < a and y35 < b:
-        return (
-            f"On that path the car share reaches the roadmap's {a} level by {int(y30)} and "
-            f"its {b} level by {int(y35)}: the industry's expectations look cautious beside "
-            "the market, if the scenarios hold."
+    path = pd.concat([recorded, ahead])
+    firsts = [path.loc[path["value"] >= t, "year"].min() for t in (t2030, t2035)]
+
+    def when(level_year, first):
+        done = "already passed" if first <= last else "reaches"
+        return f"{done} the roadmap's {level_year} level " + (
+            f"in {int(first)}" if first <= last else f"by {int(first)}"
         )
-    last = int(ahead["year"].max())
-    if (pd.isna(y30) and last < a) or (pd.isna(y35) and last < b):
+
+    if all(pd.notna(f) and f < y for f, y in zip(firsts, (a, b), strict=True)):
         return (
-            f"The projections stop at {last}, so whether the market passes the roadmap's "
+            f"On that path the car share {when(a, firsts[0])} and {when(b, firsts[1])}: the "
+            "industry's expectations look cautious beside the market, if the scenarios hold."
+        )
+    end = int(ahead["year"].max())
+    if any(pd.isna(f) and end < y for f, y in zip(firsts, (a, b), strict=True)):
+        return (
+            f"The projections stop at {end}, so whether the market passes the roadmap's "
             "shares cannot be judged from them."
         )
     return "On that path the roadmap's shares still lie ahead of the market."
