@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from chinaev.data.factcheck import VERDICTS
-from chinaev.report import factcheck, prose
+from chinaev.report import escape, factcheck, prose
 from chinaev.report.chapter import Chapter
 
 # The revisions shown in the table: the largest, by relative change.
@@ -86,21 +86,27 @@ def revisions(chapter: Chapter):
             f"edition and is {factcheck.formatted(row['value_to'], row['unit'])} in the later."
         )
     moved = int((found["size"] >= LARGE).sum())
+    # The table: China's revised values, the book's subject, largest first (all regions
+    # if China has none).
+    china_rows = found[found["region"] == "China"]
+    whose = " of China's values" if len(china_rows) else ""
+    table_id = "tab-fact-check-revisions"
+    listed = escape.MyST(f"{{numref}}`{table_id}` lists the largest revisions{whose}.")
     chapter.md(
         "fc_revisions",
-        "{n} of the IEA values this book reads were revised between the {before} and the "
-        "{after}; {moved} of them by {large} or more. {example} A claim checked against one "
+        "Between the {before} and the {after}, the IEA revised {n} of the values this book "
+        "reads, {moved} of them by {large} or more. {example} A claim checked against one "
         "edition can therefore move when the next is imported: the comparisons name their "
-        "years, not an edition, so each import re-checks them. "
-        "{{numref}}`tab-fact-check-revisions` lists the largest revisions.",
-        n=prose.words(len(found)).capitalize(),
+        "years, not an edition, so each import re-checks them. {listed}",
+        n=prose.words(len(found)),
         before=before,
         after=after,
         moved=prose.words(moved),
         large=prose.percent(LARGE * 100, 0),
         example=example,
+        listed=listed,
     )
-    shown = found.head(SHOWN)
+    shown = (china_rows if len(china_rows) else found).head(SHOWN)
 
     def values(column: str) -> list[str]:
         pairs = zip(shown[column], shown["unit"], strict=True)
@@ -118,7 +124,8 @@ def revisions(chapter: Chapter):
     )
     return chapter.table(
         table,
-        "The IEA values this book reads that the later edition revised most",
-        "tab-fact-check-revisions",
+        ("China's" if len(china_rows) else "The")
+        + " IEA values this book reads that the later edition revised most",
+        table_id,
         widths=[14, 36, 8, 14, 14, 14],
     )
