@@ -89,7 +89,11 @@ def iea_cell(row: pd.Series) -> str:
     """The IEA value and its year; for a year the data do not reach, the latest earlier one."""
     if not math.isnan(row["iea_value"]):
         kind = " projection" if row["iea_category"] != "Historical" else ""
-        return f"{formatted(row['iea_value'], row['unit'])} ({row['iea_year']}{kind})"
+        shown = f"{formatted(row['iea_value'], row['unit'])} ({row['iea_year']}{kind})"
+        if row["reason"] == "earlier_year":  # stale: the earlier year the claim matches
+            then = formatted(row["context_value"], row["unit"])
+            shown += f"; {then} in {int(row['context_year'])}"
+        return shown
     if not math.isnan(row["context_value"]):
         return (
             f"none for {row['iea_year']} ({int(row['context_year'])}: "

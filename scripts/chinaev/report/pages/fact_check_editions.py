@@ -12,13 +12,14 @@ from __future__ import annotations
 import pandas as pd
 
 from chinaev.data.factcheck import VERDICTS
-from chinaev.report import escape, factcheck, prose
+from chinaev.report import factcheck, prose
 from chinaev.report.chapter import Chapter
 
 # The revisions shown in the table: the largest, by relative change.
 SHOWN = 8
 # A revision counted as large: a relative change of at least this much.
 LARGE = 0.05
+TABLE = "tab-fact-check-revisions"
 
 
 def pattern(results: pd.DataFrame, tally: dict[str, int]) -> str:
@@ -55,19 +56,16 @@ def pattern(results: pd.DataFrame, tally: dict[str, int]) -> str:
 
 # -- revisions between editions ---------------------------------------------------------
 def revisions(chapter: Chapter):
-    """The IEA values the book reads that the current edition revised, largest first;
-    glues a sentence on them (`fc_revisions`). Returns the table, or None if none."""
+    """The IEA values the book reads that the current edition revised, largest first
+    (China's, if it has any); glues a sentence on them (`fc_revisions`). Returns the
+    table, with one row saying so when there is none."""
     package = chapter.package
-    if "iea_revisions" not in package.names:
-        chapter.md("fc_revisions", "The package keeps no earlier IEA edition to compare.")
-        return None
-    found = package.select("iea_revisions")
+    caption = "The IEA values this book reads that the later edition revised most"
+    none = pd.DataFrame({"Revisions": ["None: the package keeps no earlier IEA edition."]})
+    found = package.select("iea_revisions") if "iea_revisions" in package.names else none.iloc[0:0]
     if not len(found):
-        chapter.md(
-            "fc_revisions",
-            "The package keeps no revision between IEA editions for the values this book reads.",
-        )
-        return None
+        chapter.md("fc_revisions", "The package keeps no earlier IEA edition to compare.")
+        return chapter.table(none, caption, TABLE, widths=[100])
     found = found.assign(change=(found["value_to"] - found["value_from"]) / found["value_from"])
     found = found.assign(size=found["change"].abs()).sort_values(
         ["size", "region", "parameter", "mode", "year"], ascending=[False, True, True, True, True]
@@ -86,27 +84,25 @@ def revisions(chapter: Chapter):
             f"edition and is {factcheck.formatted(row['value_to'], row['unit'])} in the later."
         )
     moved = int((found["size"] >= LARGE).sum())
-    # The table: China's revised values, the book's subject, largest first (all regions
-    # if China has none).
-    china_rows = found[found["region"] == "China"]
-    whose = " of China's values" if len(china_rows) else ""
-    table_id = "tab-fact-check-revisions"
-    listed = escape.MyST(f"{{numref}}`{table_id}` lists the largest revisions{whose}.")
     chapter.md(
         "fc_revisions",
         "Between the {before} and the {after}, the IEA revised {n} of the values this book "
         "reads, {moved} of them by {large} or more. {example} A claim checked against one "
         "edition can therefore move when the next is imported: the comparisons name their "
-        "years, not an edition, so each import re-checks them. {listed}",
+        "years, not an edition, so each import re-checks them.",
         n=prose.words(len(found)),
         before=before,
         after=after,
         moved=prose.words(moved),
         large=prose.percent(LARGE * 100, 0),
         example=example,
-        listed=listed,
     )
+    # The table: China's revised values, the book's subject, largest first (all regions
+    # if China has none).
+    china_rows = found[found["region"] == "China"]
     shown = (china_rows if len(china_rows) else found).head(SHOWN)
+    if len(china_rows):
+        caption = caption.replace("The IEA values", "China's IEA values")
 
     def values(column: str) -> list[str]:
         pairs = zip(shown[column], shown["unit"], strict=True)
@@ -122,10 +118,4 @@ def revisions(chapter: Chapter):
             "Change": [("+" if c > 0 else "") + prose.percent(c * 100, 0) for c in shown["change"]],
         }
     )
-    return chapter.table(
-        table,
-        ("China's" if len(china_rows) else "The")
-        + " IEA values this book reads that the later edition revised most",
-        table_id,
-        widths=[14, 36, 8, 14, 14, 14],
-    )
+    return chapter.table(table, caption, TABLE, widths=[14, 36, 8, 14, 14, 14])
