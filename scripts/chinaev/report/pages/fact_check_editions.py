@@ -43,7 +43,12 @@ def pattern(results: pd.DataFrame, tally: dict[str, int]) -> str:
     else:
         pattern = f"Some news numbers do not survive the comparison: {named('inconsistent')}."
     if tally["stale"]:
-        pattern += f" Some held for an earlier year, not their own: {named('stale')}."
+        which = (
+            "One held for an earlier year, not for its own"
+            if tally["stale"] == 1
+            else ("Some held for an earlier year, not for their own")
+        )
+        pattern += f" {which}: {named('stale')}."
     waiting = results[results["reason"] == "no_iea_value"]
     years = sorted({int(y) for y in waiting["iea_year"]})
     if years:
