@@ -99,7 +99,8 @@ def findings(chapter: Chapter, results: pd.DataFrame, named: str) -> None:
     targets = results[results["reason"] == "target"]
     above = int((targets["iea_value"] > targets["news_value"]).sum())
     projected = int(targets["iea_value"].notna().sum())  # an edition may stop short
-    some = f", for the {words(projected)} years it reaches," if projected < len(targets) else ""
+    reached = f", for the {words(projected)} target years they reach,"
+    some = reached if projected < len(targets) else ""
     chapter.text(
         "fc_targets_phrase",
         "the IEA's stated-policies projections for the same years had not been published"
