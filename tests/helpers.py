@@ -156,3 +156,19 @@ def note_change(package: Path, line: str) -> None:
     changelog.write_text(
         text.replace("## Unreleased\n", f"## Unreleased\n\n- {line}\n", 1), encoding="utf-8"
     )
+def on_the_2024_edition(package: Path, raw_2024: Path) -> Path:
+    """Put a copy of the package back on the IEA's 2024 edition (the package ships the
+    2025 edition), as if the 2025 one had never been imported: its sources row goes and
+    the 2024 download is imported again. For tests of what importing a later edition does."""
+    from chinaev.data.iea import import_iea
+
+    sources = package / "data" / "sources.csv"
+    lines = sources.read_text(encoding="utf-8").splitlines(keepends=True)
+    sources.write_text(
+        "".join(line for line in lines if not line.startswith("iea-gevo-2025,")), encoding="utf-8"
+    )
+    for raw in (package / "raw" / "iea").glob("EVDataExplorer2025.csv"):
+        raw.unlink()
+    report = import_iea(raw_2024, package)
+    assert report.problems == [] and report.written, report.problems
+    return package

@@ -80,15 +80,40 @@ def test_every_comparison_gets_a_verdict_from_the_fixed_list():
 
 def test_verdicts_on_the_published_data():
     found = verdicts(DATAPACKAGE)
-    # "over 500,000" public outlets: the IEA's count for 2021 is far above the floor.
-    assert found["china_public_charging_outlets"] == "consistent"
+    # "over 500,000" public outlets, about 2021: the IEA's count for 2021 is far above the
+    # floor, but 500,000 is its count for 2019, not for 2020 or 2021: stale.
+    assert found["china_public_charging_outlets"] == "stale"
     # 3% in the first half of 2021 lies between the 2020 and 2021 annual shares.
     assert found["us_ev_share_2021_h1"] == "consistent once defined"
     # "nearly 26 million cars": the IEA-implied total for all vehicle types, not for cars.
     assert found["china_vehicle_production_2020"] == "consistent once defined"
-    # The 2024 edition stops in 2023; targets are not measurements.
-    assert found["china_ev_sales_2024"] == "not checkable"
+    # The 2025 edition reaches 2024; targets are not measurements.
+    assert found["china_ev_sales_2024"] == "consistent"
     assert found["china_nev_share_target_2030"] == "not checkable"
+
+
+def test_a_claim_that_held_for_an_earlier_year_is_stale(tmp_path):
+    results = factcheck.check(load(DATAPACKAGE)).set_index("comparison_id")
+    charging = results.loc["china_public_charging_outlets"]
+    assert (charging["verdict"], charging["reason"]) == ("stale", "earlier_year")
+    assert charging["context_year"] == 2019 and charging["context_value"] == 510_000
+    explained = in_words.explained(load(DATAPACKAGE)).set_index("comparison_id")
+    assert "its value for 2019" in explained.loc["china_public_charging_outlets", "explanation"]
+    # Had the IEA counted 600,000 slow chargers in 2019, the claim's 500,000 would match
+    # no year near it, and its floor makes it consistent with 2021.
+    package = copy_package(tmp_path)
+    set_iea_value(
+        package, "China", "Historical", "EV charging points", "EV",
+        "Publicly available slow", 2019, 600000,
+    )  # fmt: skip
+    assert verdicts(package)["china_public_charging_outlets"] == "consistent"
+    # A match more than STALE_YEARS before the claim's period is chance, not staleness.
+    set_iea_value(
+        package, "China", "Historical", "EV charging points", "EV",
+        "Publicly available slow", 2017, 390000,
+    )  # fmt: skip
+    assert factcheck.STALE_YEARS == 2
+    assert verdicts(package)["china_public_charging_outlets"] == "consistent"
 
 
 def test_differences_are_computed_from_the_iea_rows():
@@ -155,6 +180,9 @@ def test_the_package_stores_the_results_and_they_go_stale_with_their_inputs(tmp_
 
 def test_a_new_edition_makes_a_claim_checkable(tmp_path):
     package = copy_package(tmp_path)
+    # An edition that stops in 2023 (the package's own stops in 2024): no 2024 rows.
+    path = package / "data" / "iea.csv"
+    write_csv(path, [r for r in read_csv(path) if r["year"] != "2024"])
     assert verdicts(package)["china_ev_sales_2024"] == "not checkable"
     common = {
         "region": "China",
@@ -204,15 +232,17 @@ def test_declared_differences_decide_between_inconsistent_and_not_checkable(tmp_
 
 def test_qualifier_bounds_enter_the_verdict(tmp_path):
     package = copy_package(tmp_path)
-    # "over 500,000" against 1.15 million is consistent; "up to 500,000" is not.
+    # "over 500,000" against 1.15 million is met by the floor; "up to 100,000" is not
+    # (and 100,000 is no count of the years just before the claim's either).
     edit_row(
         package,
         "figures",
         "figure_id",
         "china_public_charging_outlets",
+        value="100000",
         qualifier="up_to",
         lower="",
-        upper="500000",
+        upper="100000",
     )
     assert verdicts(package)["china_public_charging_outlets"] == "inconsistent"
 

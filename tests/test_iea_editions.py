@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import DATAPACKAGE, note_change, seeds_dir
+from helpers import DATAPACKAGE, note_change, on_the_2024_edition, seeds_dir
 
 from chinaev import cli
 from chinaev.data.iea import import_iea
@@ -99,10 +99,12 @@ def raw_2024() -> Path:
 
 @pytest.fixture(scope="module")
 def imported(raw_2024, tmp_path_factory):
-    """A copy of the real package after importing the synthetic 2025 edition."""
+    """A copy of the real package, put back on the 2024 edition, after importing the
+    synthetic 2025 edition."""
     root = tmp_path_factory.mktemp("edition")
     package = root / "datapackage"
     shutil.copytree(DATAPACKAGE, package)
+    on_the_2024_edition(package, raw_2024)
     before = {
         name: (package / name).read_bytes()
         for name in ("data/iea.csv", "data/sources.csv", "data/derived.csv")

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import DATAPACKAGE, read_csv
+from helpers import DATAPACKAGE, on_the_2024_edition, read_csv
 from test_iea import write_csv
 
 from chinaev import cli
@@ -144,7 +144,8 @@ def real_2025(tmp_path_factory):
             pytest.fail(message)
         pytest.skip(message)
     package = tmp_path_factory.mktemp("gevo2025") / "datapackage"
-    shutil.copytree(DATAPACKAGE, package, ignore=shutil.ignore_patterns("raw"))
+    shutil.copytree(DATAPACKAGE, package)
+    on_the_2024_edition(package, DATAPACKAGE / "raw" / "iea" / "IEA_Global_EV_Data_2024.csv")
     return import_iea(REAL_2025, package), package
 
 

@@ -39,9 +39,11 @@ def test_as_of_leaves_out_what_was_published_later():
 
 
 def test_as_of_keeps_derived_figures_whose_inputs_remain():
-    mid = load(DATAPACKAGE, as_of="2024-12-31")
-    assert mid.has("iea_china_us_ev_car_sales_ratio_2023")  # IEA inputs published April 2024
+    mid = load(DATAPACKAGE, as_of="2025-05-31")
+    assert mid.has("iea_china_us_ev_car_sales_ratio_2023")  # IEA inputs published May 2025
     assert not mid.has("china_nev_share_of_exports_2025_05")
+    # Before the edition the package carries, its derived figures are left out too.
+    assert not load(DATAPACKAGE, as_of="2024-12-31").has("iea_china_us_ev_car_sales_ratio_2023")
 
 
 def test_undated_sources_are_left_out_under_any_as_of():

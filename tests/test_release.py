@@ -117,6 +117,11 @@ def test_chinaev_release_moves_unreleased_under_a_new_version(tmp_path, capsys):
     shutil.copytree(DATAPACKAGE, folder, ignore=shutil.ignore_patterns("raw"))
     top = tmp_path / "CITATION.cff"
     shutil.copy2(ROOT / "CITATION.cff", top)
+    # Whatever the package's own Unreleased section says, this test starts from none.
+    changelog = folder / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    start = text.index("## Unreleased\n") + len("## Unreleased\n")
+    changelog.write_text(text[:start] + "\n" + text[text.index("\n## ", start) + 1 :])
     figures = folder / "data" / "figures.csv"
     figures.write_text(figures.read_text(encoding="utf-8").replace(",seventh,", ",7th,", 1))
     problems = validate_package(folder, provenance=True).problems

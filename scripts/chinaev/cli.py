@@ -39,6 +39,8 @@ def cmd_import_iea(args: argparse.Namespace) -> int:
     from chinaev.data.iea import import_iea
 
     report = import_iea(Path(args.source), Path(args.datapackage), edition=args.edition)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for line in report.lines():
         print(line)
     for note in report.notes:

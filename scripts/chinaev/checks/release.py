@@ -63,8 +63,7 @@ def check_release(folder: Path, descriptor: dict, notes: list[str]) -> Iterator[
     changed = sorted(name for name in set(now) | set(before) if now.get(name) != before.get(name))
     entry = release.unreleased(text)
     if entry is None or not entry[1]:
-        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        shown = ", ".join(changed[:5]) + more
+        shown = ", ".join(changed)  # every file, so that the user sees what to describe
         yield Problem(
             release.CHANGELOG,
             entry[0] if entry else None,

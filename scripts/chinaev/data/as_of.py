@@ -46,6 +46,12 @@ def as_of_tables(
     keep("events", events["source_id"].isin(known) & (events["date"] <= stamp))
     if iea_source_id(descriptor) not in known:
         keep("iea", tables["iea"]["year"] < 0)
+    if "iea_revisions" in tables:  # a revision is known once both editions are published
+        revisions = tables["iea_revisions"]
+        keep(
+            "iea_revisions",
+            revisions["edition_from"].isin(known) & revisions["edition_to"].isin(known),
+        )
     keep("sources", sources["source_id"].isin(known))
     keep("derived", _derived_still_computable(tables))
     return tables, left_out

@@ -28,7 +28,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from chinaev.data import iea_revisions
 from chinaev.data.iea_changes import Changes, ImportReport, compare, layout_notes, notes
+from chinaev.data.iea_gaps import book_dir, missing_slices
 from chinaev.data.iea_names import UNITS, edition_label, normalise_unit
 from chinaev.data.iea_read import Resolver, read_bytes, read_raw, tidy
 from chinaev.data.iea_write import derived_problems, planned_writes, read_old, write_all
@@ -47,13 +49,15 @@ def import_iea(
     datapackage: Path,
     *,
     edition: str | None = None,
+    book: Path | None = None,
 ) -> ImportReport:
     """Clean `source` into <package>/data/iea.csv and keep the raw file under raw/iea/.
 
     `datapackage` is the package's datapackage.json (it need not exist) or its
     folder. Returns what was read, written, what changed, notes and every
     problem found; nothing is written while there is a problem. A missing
-    column or an unreadable file raises UserError.
+    column or an unreadable file raises UserError. `book`: the chapters whose records
+    of reads are checked against the edition (default: the book beside the package).
     """
     source = Path(source)
     label = edition_label(source, edition)
@@ -82,12 +86,23 @@ def import_iea(
     extra_units = {row["unit"] for row in good} - set(UNITS)
     report.notes = layout_notes(source.name, table, cleaned.repeated)
     report.notes += notes(good, old_rows, resolve, extra_units)
+    # Before anything is written or run: which chapters read slices this edition lacks.
+    book = book if book is not None else book_dir(package)
+    report.warnings = missing_slices(book, good, old_rows)
     if report.problems:
         return report
 
     writes, added = planned_writes(
         package, source.name, data, label, good, units=extra_units, rows_read=report.rows_read
     )
+    revised = iea_revisions.revisions(package, book, old_rows, good)
+    target = package / "data" / f"{iea_revisions.RESOURCE}.csv"
+    if revised is not None and target.exists():
+        writes.append((target, iea_revisions.table_text(revised).encode("utf-8")))
+        added.append(
+            f"{len(revised)} revised value(s) of the IEA keys the book reads kept in "
+            f"data/{target.name} (the replaced edition's value beside the new one)"
+        )
     report.notes += added
     write_all(writes)
     report.rows_written = len(good)

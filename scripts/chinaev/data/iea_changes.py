@@ -128,6 +128,8 @@ class ImportReport:
     rows_written: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Chapters reading IEA slices the edition lacks (chinaev.data.iea_gaps).
+    warnings: list[str] = field(default_factory=list)
     written: bool = False
     units: Counter = field(default_factory=Counter)
     categories: Counter = field(default_factory=Counter)

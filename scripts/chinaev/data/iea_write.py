@@ -168,6 +168,26 @@ def _schema_text(schema: dict | None, units: set[str]) -> tuple[str | None, list
     return None, []
 
 
+def _derived_text(path: Path, previous: str, current: str) -> tuple[str | None, int]:
+    """derived.csv with the rows that cited the edition replaced citing this one (their
+    values are recomputed from it), and how many; None when nothing changes."""
+    if not path.exists() or not previous or previous == current:
+        return None, 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames or [], list(reader)
+    moved = [row for row in rows if row.get("source_id") == previous]
+    if not moved:
+        return None, 0
+    for row in moved:
+        row["source_id"] = current
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue(), len(moved)
+
+
 def derived_problems(package: Path, keys: set[tuple]) -> list[Problem]:
     """derived.csv rows reading an IEA row that the new table lacks."""
     path = package / "data" / "derived.csv"
@@ -241,6 +261,15 @@ def planned_writes(
                 f"sources row {source_id_of(edition)} added with the edition year as its date "
                 "(date_precision year): put the release date in data/sources.csv when known"
                 + (f"; carried over from {previous}: {', '.join(carried)}" if carried else "")
+            )
+        derived, moved = _derived_text(
+            package / "data" / "derived.csv", previous or "", source_id_of(edition)
+        )
+        if derived is not None:
+            writes.append((package / "data" / "derived.csv", derived.encode("utf-8")))
+            notes.append(
+                f"{moved} derived figure(s) citing {previous} now cite {source_id_of(edition)}, "
+                "the edition they are recomputed from"
             )
     folder = package / "raw" / "iea"
     raw_target = folder / source_name

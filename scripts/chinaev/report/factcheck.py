@@ -89,7 +89,11 @@ def iea_cell(row: pd.Series) -> str:
     """The IEA value and its year; for a year the data do not reach, the latest earlier one."""
     if not math.isnan(row["iea_value"]):
         kind = " projection" if row["iea_category"] != "Historical" else ""
-        return f"{formatted(row['iea_value'], row['unit'])} ({row['iea_year']}{kind})"
+        shown = f"{formatted(row['iea_value'], row['unit'])} ({row['iea_year']}{kind})"
+        if row["reason"] == "earlier_year":  # stale: the earlier year the claim matches
+            then = formatted(row["context_value"], row["unit"])
+            shown += f"; {then} in {int(row['context_year'])}"
+        return shown
     if not math.isnan(row["context_value"]):
         return (
             f"none for {row['iea_year']} ({int(row['context_year'])}: "
@@ -168,6 +172,12 @@ def explain(row: pd.Series, published: bool = True) -> str:
     shown_iea = (
         f"{formatted(direct.point, unit)} for {year} ({selection})" if direct else "no value"
     )
+    if reason == "earlier_year":
+        return (
+            f"The IEA gives {shown_iea}, {_off(direct, claim)}; the claim's number as written "
+            f"is its value for {int(row['context_year'])}, "
+            f"{formatted(row['context_value'], unit)}: it held then, not for its own year."
+        )
     if reason == "match":
         if math.isinf(claim.hi) or math.isinf(claim.lo):
             relation = (
@@ -187,10 +197,12 @@ def explain(row: pd.Series, published: bool = True) -> str:
             else f"For the years around the claim it gives {values}"
         )
         meets = "bracket" if len(points) > 1 else "matches"
-        return (
-            f"Taken as written, the IEA gives {shown_iea}, {_off(direct, claim)}. "
-            f"{counted}, which {meets} the claim's {news} within the ranges allowed."
+        written = (
+            f"Taken as written, the IEA gives {shown_iea}, {_off(direct, claim)}"
+            if direct
+            else f"Taken as written, the IEA data have no value for {year}"
         )
+        return f"{written}. {counted}, which {meets} the claim's {news} within the ranges allowed."
     if reason == "unsizeable":
         return (
             f"The IEA gives {shown_iea}, {_off(direct, claim)}; part of the gap is a "

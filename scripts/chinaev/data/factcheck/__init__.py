@@ -20,6 +20,11 @@ the package alone:
   consistent once defined  it does not, but the IEA interval on the claim's definition
                            (other vehicle types or powertrains, or the years that bracket
                            a part-year claim) does;
+  stale                    the claim's number as written (without a floor or ceiling)
+                           meets no IEA value for its own years, on any definition, but
+                           meets the value for one of the STALE_YEARS years before them:
+                           it held then (a floor such as "over 500,000" would otherwise
+                           make an old count look consistent);
   inconsistent             neither meets it, and every declared difference is one the
                            IEA data can size;
   not checkable            the claim is a target (a statement of intent) or the IEA value
@@ -46,10 +51,18 @@ from chinaev.data.factcheck.intervals import (
     split_list,
 )
 from chinaev.data.factcheck.rules import DIFFERENCES, check_rows, required_differences
-from chinaev.data.factcheck.verdicts import VERDICTS, Result, check, counts, judge
+from chinaev.data.factcheck.verdicts import (
+    STALE_YEARS,
+    VERDICTS,
+    Result,
+    check,
+    counts,
+    judge,
+)
 
 __all__ = [
     "DIFFERENCES",
+    "STALE_YEARS",
     "VERDICTS",
     "Interval",
     "Result",

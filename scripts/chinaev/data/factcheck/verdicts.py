@@ -7,11 +7,21 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from chinaev.data.factcheck.intervals import Interval, claim_interval, evaluate, hull, split_list
+from chinaev.data.factcheck.intervals import (
+    Interval,
+    claim_interval,
+    evaluate,
+    half_unit_last_digit,
+    hull,
+    split_list,
+)
 from chinaev.data.factcheck.rules import UNSIZEABLE, codes
 from chinaev.data.package import Package
 
-VERDICTS = ("consistent", "consistent once defined", "inconsistent", "not checkable")
+VERDICTS = ("consistent", "consistent once defined", "stale", "inconsistent", "not checkable")
+# How many years before its own period a claim's number may match to be called stale: a
+# statistic is quoted a year or two after the year it counts; an older match is chance.
+STALE_YEARS = 2
 
 
 @dataclass
@@ -123,9 +133,14 @@ def judge(package: Package, comparison: pd.Series) -> Result:
         reason = "unsizeable"
     else:
         reason = "mismatch"
+    if reason in ("match", "match_once_defined", "mismatch"):
+        earlier = _earlier_match(iea, comparison, claim, variants, tolerance)
+        if earlier is not None:
+            reason, (context, context_year) = "earlier_year", earlier
     verdict = {
         "match": "consistent",
         "match_once_defined": "consistent once defined",
+        "earlier_year": "stale",
         "mismatch": "inconsistent",
     }.get(reason, "not checkable")
     return Result(
@@ -144,6 +159,31 @@ def judge(package: Package, comparison: pd.Series) -> Result:
         defined_span=chosen.span if chosen else "",
         defined_points=chosen.points if chosen else (),
     )
+
+
+def as_written(claim: Interval) -> Interval:
+    """The claim's number as written, without its floor or ceiling: half a unit of its
+    last digit either way ('over 500,000' -> 450,000 to 550,000)."""
+    half = half_unit_last_digit(claim.point)
+    return Interval(claim.point, claim.point - half, claim.point + half)
+
+
+def _earlier_match(iea, comparison, claim, variants, tolerance):
+    """(IEA value, year) for the latest of the STALE_YEARS years before the claim's own
+    years whose value on the comparison's selection meets the claim's number as written,
+    when no value for the claim's own years does (on any definition): the claim held for
+    that earlier year, and is stale for its own. None otherwise."""
+    written = as_written(claim)
+    if any(v.interval.meets(written) for v in variants):
+        return None
+    first = min(_years(comparison))
+    for year in range(first - 1, first - 1 - STALE_YEARS, -1):
+        found = evaluate(iea, {**comparison.to_dict(), "category": "Historical"}, year=year)
+        if found is None:
+            return None
+        if found.widened(tolerance).meets(written):
+            return found, year
+    return None
 
 
 def _gap(found: Interval, claim: Interval) -> float:

@@ -47,6 +47,7 @@ def dot_comparison(
 VERDICT_COLOURS = {
     "consistent": "#009E73",
     "consistent once defined": "#0072B2",
+    "stale": "#E69F00",
     "inconsistent": "#D55E00",
     "not checkable": "#999999",
 }

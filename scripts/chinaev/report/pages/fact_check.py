@@ -19,12 +19,15 @@ from chinaev.data.factcheck.intervals import IEA_DIGITS
 from chinaev.data.labels import vocabulary
 from chinaev.report import escape, exhibits, factcheck, prose
 from chinaev.report.chapter import Chapter
+from chinaev.report.pages import fact_check_editions
+from chinaev.report.pages.fact_check_editions import revisions  # noqa: F401 (a section)
 
 # How the claim the findings name fits the two readings, by the reason for its verdict.
 READINGS = {
     "match_once_defined": "The claim fits the second reading: *{verdict}*.",
     "match": "The claim fits even the first reading: *{verdict}*.",
     "mismatch": "The claim fits neither reading: *{verdict}*.",
+    "earlier_year": "The claim fits neither reading for its own year: *{verdict}*.",
     "unsizeable": "The claim fits neither reading: *{verdict}*.",
 }
 
@@ -95,12 +98,15 @@ def findings(chapter: Chapter, results: pd.DataFrame, named: str) -> None:
     chapter.text("fc_n_targets_cap", words(int(reasons.get("target", 0))).capitalize())
     targets = results[results["reason"] == "target"]
     above = int((targets["iea_value"] > targets["news_value"]).sum())
+    projected = int(targets["iea_value"].notna().sum())  # an edition may stop short
+    reached = f", for the {words(projected)} target years they reach,"
+    some = reached if projected < len(targets) else ""
     chapter.text(
         "fc_targets_phrase",
         "the IEA's stated-policies projections for the same years had not been published"
         if not len(package.iea) or targets["iea_value"].isna().all()
-        else "the IEA's stated-policies projections for the same years lie above "
-        f"{'all' if above == len(targets) else words(above)} of them",
+        else f"the IEA's stated-policies projections{some} lie above "
+        f"{'all' if above == projected else words(above)} of them",
     )
     _readings(chapter, results, named)
     _beyond(chapter, results, last_year)
@@ -112,7 +118,12 @@ def verdict_summary(tally: dict[str, int]) -> str:
         f"{counted_verb(tally['consistent'], 'agrees', 'agree')} with the IEA as stated, "
         f"{counted_verb(tally['consistent once defined'], 'agrees', 'agree')} once the claim's "
         "definition is spelled out, "
-        f"{counted_verb(tally['inconsistent'], 'contradicts', 'contradict')} it and "
+        + (
+            f"{counted_verb(tally['stale'], 'holds', 'hold')} only for an earlier year, "
+            if tally["stale"]
+            else ""
+        )  # fmt: skip
+        + f"{counted_verb(tally['inconsistent'], 'contradicts', 'contradict')} it and "
         f"{counted_verb(tally['not checkable'], 'cannot', 'cannot')} be checked against it"
     )
 
@@ -300,50 +311,21 @@ def verdicts(chapter: Chapter, results: pd.DataFrame):
         }
     )
     agree = tally["consistent"] + tally["consistent once defined"]
-    chapter.md(
-        "fc_checkable_phrase",
-        "{agree} with the IEA, as stated or once defined, and {contradict} it",
-        agree=counted_verb(agree, "agrees", "agree"),
-        contradict=counted_verb(tally["inconsistent"], "contradicts", "contradict"),
+    stale = tally["stale"]
+    phrase = (
+        f"{counted_verb(agree, 'agrees', 'agree')} with the IEA, as stated or once defined, "
+        + (f"{counted_verb(stale, 'holds', 'hold')} only for an earlier year, " if stale else "")
+        + f"and {counted_verb(tally['inconsistent'], 'contradicts', 'contradict')} it"
     )
+    chapter.md("fc_checkable_phrase", "{phrase}", phrase=phrase)
     unchecked = results[results["verdict"] == "not checkable"]["reason"].value_counts()
     one = vocabulary(chapter.package, "factcheck_not_checkable_one")
     several = vocabulary(chapter.package, "factcheck_not_checkable_several")
     why = prose.listing(counted_verb(int(n), one[r], several[r]) for r, n in unchecked.items())
     chapter.md("fc_not_checkable_why", "{why}", why=why)
     chapter.text("fc_not_checkable_why_plain", why)
-    chapter.md("fc_pattern", "{pattern}", pattern=_pattern(results, tally))
+    chapter.md("fc_pattern", "{pattern}", pattern=fact_check_editions.pattern(results, tally))
     return chapter.table(table, "Claims by verdict", "tab-fact-check-verdicts", widths=[24, 10, 66])
-
-
-def _pattern(results: pd.DataFrame, tally: dict[str, int]) -> str:
-    """Whether the numbers hold up, naming the claims that do not hold as written."""
-
-    def named(verdict: str) -> str:
-        return "; ".join(
-            f"“{claim}”" for claim in results.loc[results["verdict"] == verdict, "claim"]
-        )
-
-    if tally["consistent"] + tally["consistent once defined"] + tally["inconsistent"] == 0:
-        pattern = "No claim could be checked against the statistics."
-    elif tally["inconsistent"] == 0 and tally["consistent once defined"] > 0:
-        pattern = (
-            "Where the news and the statistics overlap, the news numbers hold up, but their "
-            "labels do not always. The claims that agree only once defined are: "
-            f"{named('consistent once defined')}."
-        )
-    elif tally["inconsistent"] == 0:
-        pattern = "Where the news and the statistics overlap, the news numbers hold up as written."
-    else:
-        pattern = f"Some news numbers do not survive the comparison: {named('inconsistent')}."
-    waiting = results[results["reason"] == "no_iea_value"]
-    years = sorted({int(y) for y in waiting["iea_year"]})
-    if years:
-        pattern += (
-            f" The most recent claims, about {prose.listing(years)}, are those the statistics "
-            "in the package cannot yet reach."
-        )
-    return pattern
 
 
 # -- what the IEA cannot check --------------------------------------------------------------

@@ -13,6 +13,7 @@ import pandas as pd
 from chinaev.data.labels import categories, vocabulary
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter
+from chinaev.report.pages.iea_editions import scenario_caveat
 
 # The records the chapter draws on: their sources are the ones the status line counts.
 # fmt: off
@@ -251,12 +252,17 @@ def targets(chapter: Chapter) -> None:
     caam = chapter.frame(CAAM_SHARES, label_of=year_label)
     caam = caam.assign(series=CAAM_SERIES, year=caam["category"].astype(int))
 
-    names = ["IEA projection (STEPS and APS identical)"] if same else SCENARIOS
+    # An edition may lack a scenario (the 2025 edition has no APS): only those it has.
+    scenarios = [(n, f) for n, f in zip(SCENARIOS, [steps, aps], strict=True) if len(f)]
+    if same:
+        scenarios = [("IEA projection (STEPS and APS identical)", steps)]
+    names = [name for name, _ in scenarios]
+    chapter.text("scenario_caveat", scenario_caveat(recorded, steps, aps))
     # Projections drawn from the last recorded year on, so the lines join.
     projected = [
         frame[frame["year"] >= recorded["year"].max()].assign(series=name)
-        for name, frame in zip(names, [steps] if same else [steps, aps], strict=True)
-        if len(recorded) and len(frame)
+        for name, frame in scenarios
+        if len(recorded)
     ]
     projected = pd.concat(projected) if projected else recorded.iloc[0:0].assign(series="")
     columns = ["year", "value", "label", "series"]
@@ -300,37 +306,59 @@ def projection(steps: pd.DataFrame, year: int):
 
 
 def projection_summary(chapter, steps, same, t2030, t2035) -> str:
-    p30 = projection(steps, target_year(chapter, "china_nev_share_target_2030"))
-    p35 = projection(steps, target_year(chapter, "china_nev_share_target_2035"))
-    if p30 is None or p35 is None:
-        return "the IEA's projections had not been published"
+    years = [target_year(chapter, f"china_nev_share_target_{y}") for y in (2030, 2035)]
+    shown = [(projection(steps, y), t) for y, t in zip(years, (t2030, t2035), strict=True)]
+    shown = [(p, t) for p, t in shown if p is not None]
+    if not len(steps):
+        return "the IEA's outlook gives no projection of the car share"
+    if not shown:
+        last = int(steps["year"].max())
+        return f"the IEA's projections stop at {last}, before the roadmap's years"
     scenarios = "both its scenarios" if same else "its stated-policies scenario"
-    sides = [
-        "above" if p > t else "below" if p < t else "level with"
-        for p, t in ((p30["value"], t2030), (p35["value"], t2035))
-    ]
+    sides = ["above" if p["value"] > t else "below" if p["value"] < t else "level with"
+             for p, t in shown]  # fmt: skip
+    values = " and ".join(f"{p['label']} for {p['year']}" for p, _ in shown)
+    if len(shown) == 1:
+        last = int(steps["year"].max())
+        return (
+            f"in {scenarios} the IEA projects a car share of {values}, {sides[0]} the "
+            f"roadmap's share for all new vehicles; its projections stop at {last}"
+        )
     placed = f"both {sides[0]}" if sides[0] == sides[1] else f"{sides[0]} and {sides[1]}"
     return (
-        f"in {scenarios} the IEA projects a car share of {p30['label']} for {p30['year']} "
-        f"and {p35['label']} for {p35['year']}, {placed} the roadmap's shares for all new "
-        "vehicles"
+        f"in {scenarios} the IEA projects a car share of {values}, {placed} the roadmap's "
+        "shares for all new vehicles"
     )
 
 
 def roadmap_verdict(chapter, recorded, steps, t2030, t2035) -> str:
     a = target_year(chapter, "china_nev_share_target_2030")
     b = target_year(chapter, "china_nev_share_target_2035")
-    if projection(steps, a) is None or projection(steps, b) is None:
+    # The first year, recorded or projected after the record ends, whose share reaches
+    # each level.
+    last = recorded["year"].max() if len(recorded) else None
+    ahead = steps[steps["year"] > last] if last is not None else steps.iloc[0:0]
+    if not len(ahead):
         return "Whether the market will pass them cannot be judged from what had been published."
-    # The first projected year (after the record ends) whose share reaches each level.
-    ahead = steps[steps["year"] > recorded["year"].max()] if len(recorded) else steps.iloc[0:0]
-    y30 = ahead.loc[ahead["value"] >= t2030, "year"].min()
-    y35 = ahead.loc[ahead["value"] >= t2035, "year"].min()
-    if pd.notna(y30) and pd.notna(y35) and y30 < a and y35 < b:
+    path = pd.concat([recorded, ahead])
+    firsts = [path.loc[path["value"] >= t, "year"].min() for t in (t2030, t2035)]
+
+    def when(level_year, first):
+        done = "already passed" if first <= last else "reaches"
+        return f"{done} the roadmap's {level_year} level " + (
+            f"in {int(first)}" if first <= last else f"by {int(first)}"
+        )
+
+    if all(pd.notna(f) and f < y for f, y in zip(firsts, (a, b), strict=True)):
         return (
-            f"On that path the car share reaches the roadmap's {a} level by {int(y30)} and "
-            f"its {b} level by {int(y35)}: the industry's expectations look cautious beside "
-            "the market, if the scenarios hold."
+            f"On that path the car share {when(a, firsts[0])} and {when(b, firsts[1])}: the "
+            "industry's expectations look cautious beside the market, if the scenarios hold."
+        )
+    end = int(ahead["year"].max())
+    if any(pd.isna(f) and end < y for f, y in zip(firsts, (a, b), strict=True)):
+        return (
+            f"The projections stop at {end}, so whether the market passes the roadmap's "
+            "shares cannot be judged from them."
         )
     return "On that path the roadmap's shares still lie ahead of the market."
 

@@ -101,9 +101,17 @@ def _target_gap(chapter: Chapter, now: float | None) -> None:
     side = "above" if value > target else "below" if value < target else "at"
     standing = "short of the target" if now < target else "already at the target"
     standing = "under half the target" if now < target / 2 else standing
+    # Whether the edition came out before or after the reversal follows the package's dates.
+    package = chapter.package
+    edition = package.select("sources", source_id=package.iea_source_id)
+    reversal = package.select("events", event_id="us_zev_target_revoked")
+    when = "made before"
+    if len(edition) and len(reversal):
+        after = edition["published_date"].iloc[0] > reversal["date"].iloc[0]
+        when = "published after" if after else when
     chapter.text(
         "us_target_gap",
-        f"{standing}; the IEA's stated-policies scenario, made before the policy reversal "
+        f"{standing}; the IEA's stated-policies scenario, {when} the policy reversal "
         f"described below, projects {label} for {year}, {side} it",
     )
 
