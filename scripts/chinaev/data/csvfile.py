@@ -64,6 +64,10 @@ _PARSED: OrderedDict[str, CsvFile] = OrderedDict()
 _KEEP = 32  # files kept parsed; `chinaev run` resolves nine chapters against the same ones
 
 
+# Tables that may rightly hold no row: an IEA edition may revise nothing the book reads.
+# Any other table with a header and no row is taken for a truncated file.
+MAY_BE_EMPTY = frozenset({"iea_revisions"})
+
 def read_csv(path: Path, keep: bool = True) -> CsvFile:
     """The file at `path` parsed (from the cache when its bytes are unchanged).
     `keep=False`: not kept for later (`load` holds what it needs as frames)."""
@@ -182,7 +186,7 @@ def _checked(folder: Path, resource: dict, keep=True) -> tuple[CsvFile | None, l
     problems = _header_problems(header, expected, problem)
     if problems:
         return parsed, problems
-    if len(records) == 1:
+    if len(records) == 1 and name not in MAY_BE_EMPTY:
         return parsed, [problem(1, None, "no rows after the header (a truncated file?)")]
     for line, record in records[1:]:
         if not record:
