@@ -85,7 +85,10 @@ def _glue_story(chapter: Chapter, rankings: list[pd.DataFrame]) -> None:
     places = [(r, _place_of(r, "RUS")) for r in after]
     chapter.text(
         "russia_places_after",
-        prose.listing((f"{_place(p)} in {_period(r)}" for r, p in places if p), empty="not ranked"),
+        prose.listing(
+            (f"{_place(p)} in {_period(r)}" for r, p in places if p),
+            empty="with no later list to compare",
+        ),
     )
 
 
