@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-# Abbreviations the wire copy uses: "3.39m units", "2 mln", "US$55bn".
-_SCALES.update({"mln": 1e6, "m": 1e6, "bn": 1e9})
+# Abbreviations the wire copy uses: "3.39m units", "2 mln", "US$55bn", "$4.6 bln".
+_SCALES.update({"mln": 1e6, "m": 1e6, "bn": 1e9, "bln": 1e9})
 _WORDS = {
     "one": 1,
     "two": 2,
@@ -45,7 +45,7 @@ _HEDGES = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(
-    r"(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?\s*(thousand|million|billion|trillion|mln\b|bn\b|m\b)?",
+    r"(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?\s*(thousand|million|billion|trillion|mln\b|bln\b|bn\b|m\b)?",
     re.IGNORECASE,
 )
 

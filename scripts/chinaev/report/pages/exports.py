@@ -13,6 +13,7 @@ import pandas as pd
 from chinaev.data.labels import categories
 from chinaev.report import escape, exhibits, prose, references
 from chinaev.report.chapter import Chapter, direction
+from chinaev.report.pages.exports_destinations import RANKINGS, rankings  # noqa: F401
 from chinaev.report.pages.exports_series import (  # noqa: F401  (sections the notebook calls)
     _months,
     _span,
@@ -239,9 +240,11 @@ def _said(row, signals: dict[str, str]) -> str:
 
 def destinations(chapter: Chapter):
     """'Where the cars go': the destinations table, each destination once with what the
-    sources say of it (the sources give no volumes by destination)."""
+    sources say of it, other than their rankings (see `rankings`)."""
     package = chapter.package
     named = package.destinations
+    # Rankings have their own table (`rankings`); this one lists the other statements.
+    named = named[~named["signal"].isin(RANKINGS)]
     signals = categories(package, "destinations", "signal")
     order = {signal: position for position, signal in enumerate(signals)}
     rows = named.assign(
