@@ -137,3 +137,28 @@ def test_planted_markup_stays_text_on_every_real_page(planted_book, chromium, na
     tags = {m.group(0) for m in re.finditer(r"\b[a-z_]+\.[a-z_]+\.\d+", shown)}
     broken = [tag for tag in tags if f"{tag}<script>" not in shown and tag.count(".") == 2]
     assert broken == [], f"{name}: planted text not shown as written after {broken[:5]}"
+
+
+@pytest.mark.slow
+def test_chart_tooltips_show_planted_names_as_text(planted_book, chromium):
+    # The localisation chapter's bars are named by company (entities.name, planted): the
+    # hover text must show the planted name as text and hold no element.
+    html_dir, _ = planted_book
+    page, _ = open_page(chromium, html_dir, "localisation")
+    seen = []
+    try:
+        charts = page.locator("div.chinaev-chart")
+        for index in range(charts.count()):
+            marks = charts.nth(index).locator("svg g.mark-rect path")
+            if not marks.count():
+                continue
+            charts.nth(index).scroll_into_view_if_needed()
+            marks.first.hover(force=True)
+            page.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
+            tooltip = page.locator("#vg-tooltip-element")
+            seen.append(flat(tooltip.inner_text()))
+            assert tooltip.locator("img, script, strong, a").count() == 0
+            page.mouse.move(0, 0)
+    finally:
+        page.close()
+    assert any(TAG.search(text) for text in seen), seen
