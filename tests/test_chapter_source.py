@@ -63,3 +63,16 @@ def test_only_the_escaping_path_builds_markdown_in_the_report_layer():
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Markdown":
                 makers.append(module.relative_to(ROOT).as_posix())
     assert set(makers) <= {"scripts/chinaev/report/chapter.py"}, sorted(set(makers))
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=lambda p: p.stem)
+def test_every_code_cell_hides_its_code_from_the_reader(notebook):
+    # The book shows prose, tables and charts; a call into the library printed in the PDF
+    # is plumbing on the page.
+    hidden = {"hide-input", "remove-cell", "remove-input", "parameters", "injected-parameters"}
+    shown = [
+        cell.source
+        for cell in nbformat.read(str(notebook), as_version=4).cells
+        if cell.cell_type == "code" and not hidden & set(cell.metadata.get("tags", []))
+    ]
+    assert shown == [], f"{notebook.stem}: code shown to the reader: {shown}"
