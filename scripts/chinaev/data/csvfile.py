@@ -68,6 +68,7 @@ _KEEP = 32  # files kept parsed; `chinaev run` resolves nine chapters against th
 # Any other table with a header and no row is taken for a truncated file.
 MAY_BE_EMPTY = frozenset({"iea_revisions"})
 
+
 def read_csv(path: Path, keep: bool = True) -> CsvFile:
     """The file at `path` parsed (from the cache when its bytes are unchanged).
     `keep=False`: not kept for later (`load` holds what it needs as frames)."""

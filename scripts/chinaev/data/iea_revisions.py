@@ -14,10 +14,10 @@ edition again leaves it as it is.
 from __future__ import annotations
 
 import csv
-import io
 import math
 from pathlib import Path
 
+from chinaev.data import iea_write
 from chinaev.data.iea_gaps import chapter_slices
 from chinaev.data.iea_names import source_id_of
 from chinaev.data.iea_read import KEY
@@ -91,8 +91,4 @@ def revisions(
 
 
 def table_text(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return iea_write.table_text(rows, FIELDS)

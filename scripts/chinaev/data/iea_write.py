@@ -24,9 +24,10 @@ from chinaev.data.problems import Problem, UserError
 RESOURCE = "iea"
 
 
-def table_text(rows: list[dict]) -> str:
+def table_text(rows: list[dict], columns: list[str] = COLUMNS) -> str:
+    """Rows as the package's CSV text (header first, \\n line ends)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
