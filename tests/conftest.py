@@ -158,6 +158,15 @@ def built_real_book() -> BuiltBook:
 
 
 @pytest.fixture(scope="session")
+def planted_book(tmp_path_factory):
+    """The real chapters run on a planted copy of the package and built as a what-if
+    book (see planted.py): read by test_inert_book.py and test_whatif.py."""
+    from planted import build_planted_book
+
+    return build_planted_book(tmp_path_factory.mktemp("planted-book"))
+
+
+@pytest.fixture(scope="session")
 def built_book(built_real_book) -> BuiltBook:
     """The book the book-wide checks read: the real one."""
     return built_real_book

@@ -156,6 +156,8 @@ def note_change(package: Path, line: str) -> None:
     changelog.write_text(
         text.replace("## Unreleased\n", f"## Unreleased\n\n- {line}\n", 1), encoding="utf-8"
     )
+
+
 def on_the_2024_edition(package: Path, raw_2024: Path) -> Path:
     """Put a copy of the package back on the IEA's 2024 edition (the package ships the
     2025 edition), as if the 2025 one had never been imported: its sources row goes and

@@ -22,18 +22,9 @@ import markdown_it
 import pytest
 import yaml
 from helpers import ROOT
+from planted import hostile
 
 from chinaev.report import escape
-
-
-def hostile(tag: str) -> str:
-    """Markup, script and every MyST special character, tagged to find where it went."""
-    return (
-        f"{tag}<script>window.__pwned='{tag}'</script><img src=x onerror=\"window.__pwned="
-        f"'{tag}'\"> **b** _i_ `c` [l](https://example.org) {{{{sub}}}} {{sub}}`x` "
-        f'&lt;e&gt; &amp; | \\ it\'s "q" $1'
-    )
-
 
 # Sphinx's smart quotes set ' and " as curly quotes in running text: typography, not
 # markup, and the words read the same.

@@ -7,7 +7,6 @@ Both give the same problems (tests/test_fastcheck.py); only the time differs.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from pathlib import Path
@@ -81,20 +80,25 @@ def _profile_problems(descriptor_path: Path, descriptor: dict | None = None) -> 
 
     Building frictionless's metadata objects takes longer than the fast path's checks
     of the data, so a verdict is kept for the process, keyed by the descriptor's bytes
-    and its schemas' content (a schema is often a separate file).
+    and its schemas' content (a schema is often a separate file), not by where it lies:
+    the profile judges the metadata only, so a copy elsewhere gets the same verdict.
     """
     try:
         inlined = json.dumps(descriptor or read_descriptor(descriptor_path), sort_keys=True)
     except UserError:
         # Let frictionless say what is wrong, and do not keep that verdict.
-        return list(_profile_verdict.__wrapped__("", str(descriptor_path)))
+        return list(_profile_verdict(str(descriptor_path)))
     key = hashlib.sha256(descriptor_path.read_bytes() + inlined.encode()).hexdigest()
-    return list(_profile_verdict(key, str(descriptor_path)))
+    if key not in _PROFILE_VERDICTS:
+        _PROFILE_VERDICTS[key] = _profile_verdict(str(descriptor_path))
+    return list(_PROFILE_VERDICTS[key])
 
 
-@functools.cache
-def _profile_verdict(key: str, descriptor_path: str) -> tuple[Problem, ...]:
-    """frictionless's problems with the descriptor whose content hashes to `key`."""
+_PROFILE_VERDICTS: dict[str, tuple[Problem, ...]] = {}  # content digest -> verdict
+
+
+def _profile_verdict(descriptor_path: str) -> tuple[Problem, ...]:
+    """frictionless's problems with the descriptor at `descriptor_path`."""
     from frictionless import FrictionlessException, Package, system
 
     try:

@@ -177,7 +177,7 @@ class BookDownloads(SphinxDirective):
         used = sorted(used or [book], key=lambda d: d != book)  # the book's own first
         links = _pdf_link(docname)
         for descriptor in used:
-            what = "the whole data package" if descriptor == used[0] else "the what-if package"
+            what = "the whole data package" if descriptor == book else "the what-if package"
             zip_link = _relative(docname, f"{DATA_DIR}/{zip_name(app, descriptor)}")
             links.append(f'<a href="{zip_link}" download>{what} (zip)</a>')
         html = (

@@ -5,6 +5,7 @@ shares, ratios and implied totals."""
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -111,14 +112,32 @@ class Selection:
 
     def rows(self, iea: pd.DataFrame, **changes) -> pd.DataFrame:
         s = {**self.__dict__, **changes}
-        return iea[
-            (iea["region"] == s["region"])
-            & (iea["category"] == s["category"])
-            & (iea["parameter"] == s["parameter"])
-            & iea["mode"].isin(s["modes"])
-            & iea["powertrain"].isin(s["powertrains"])
-            & (iea["year"] == s["year"])
+        series = _series_of(iea).get((s["region"], s["category"], s["parameter"]))
+        if series is None:
+            return iea.iloc[0:0]
+        return series[
+            series["mode"].isin(s["modes"])
+            & series["powertrain"].isin(s["powertrains"])
+            & (series["year"] == s["year"])
         ]
+
+
+_SERIES: tuple[weakref.ref, dict] | None = None  # the last table indexed, and its index
+
+
+def _series_of(iea: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
+    """The table's rows by (region, category, parameter), indexed once per table.
+
+    A fact-check makes about a hundred selections from one table of tens of thousands
+    of rows; comparing every row's strings for each of them was most of the time that
+    `chinaev validate` spent checking that the stored verdicts are current.
+    """
+    global _SERIES
+    if _SERIES is None or _SERIES[0]() is not iea:
+        keys = ["region", "category", "parameter"]
+        groups = iea.groupby(keys, sort=False, observed=True, dropna=True)
+        _SERIES = (weakref.ref(iea), {key: rows for key, rows in groups})
+    return _SERIES[1]
 
 
 def _row_interval(value: float) -> Interval:
