@@ -227,6 +227,11 @@ def execute(name: str, source: Path, output: Path, cwd: Path, parameters: dict) 
                 progress_bar=False,
                 kernel_manager_class=_socket_kernel_manager(),
                 shutdown_kernel="immediate",
+                # papermill rewrites the whole output after every cell by default, so a
+                # half-run notebook can be watched; ours is a temporary file that only
+                # replaces the chapter once it is complete, and those rewrites cost
+                # about a quarter of a chapter's run.
+                request_save_on_cell_execute=False,
             )
         except PapermillExecutionError as error:
             return _describe_failure(name, error)
