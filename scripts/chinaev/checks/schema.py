@@ -64,7 +64,13 @@ def table_schema_problems(
     package = None  # frictionless's own reading, made only if a resource needs it
     with fastcheck.Checker(folder, descriptor) as checker:
         for name in [resource["name"] for resource in descriptor["resources"]]:
+            key = _resource_key(folder, descriptor, name)
+            if key in _RESOURCE_VERDICTS:
+                problems += _RESOURCE_VERDICTS[key]
+                continue
             found = fastcheck.check_resource(folder, descriptor, name, checker=checker)
+            if found is not None and key is not None:
+                _RESOURCE_VERDICTS[key] = found
             if found is None:
                 if notes is not None:
                     notes.append(f"{name}: the fast path cannot judge it; frictionless did")
@@ -73,6 +79,38 @@ def table_schema_problems(
                     found = _report_problems(package.get_resource(name).validate(), name)
             problems += found
     return problems
+
+
+# The fast path's verdict on a resource, by the digest of everything it depends on
+# (see _resource_key): a process that validates many copies of one package, each with
+# one file changed, reads and types only the changed tables and those whose foreign
+# keys point into them.
+_RESOURCE_VERDICTS: dict[str, list[Problem]] = {}
+
+
+def _resource_key(folder: Path, descriptor: dict, name: str) -> str | None:
+    """A digest of one resource's descriptor entry, schema and file, and of those of
+    every resource its foreign keys read; None when one of them cannot be read."""
+    resources = {r.get("name"): r for r in descriptor.get("resources", [])}
+    digest = hashlib.sha256()
+    pending, seen = [name], set()
+    try:
+        while pending:
+            current = pending.pop()
+            if current in seen or current not in resources:
+                continue
+            seen.add(current)
+            resource = resources[current]
+            schema = resource.get("schema", {})
+            if isinstance(schema, str):
+                schema = json.loads((folder / schema).read_text(encoding="utf-8"))
+            digest.update(json.dumps([current, resource, schema], sort_keys=True).encode())
+            digest.update((folder / resource["path"]).read_bytes())
+            for foreign in schema.get("foreignKeys") or []:
+                pending.append(foreign.get("reference", {}).get("resource") or current)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return digest.hexdigest()
 
 
 def _profile_problems(descriptor_path: Path, descriptor: dict | None = None) -> list[Problem]:
