@@ -133,11 +133,19 @@ def visit_page(browser, base_url: str, page_name: str, axe: bool = True) -> dict
         violations = None
         if axe:
             page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            # One run of the rules the WCAG tags select (as runOnly by tag selects them,
+            # leaving out axe's experimental and deprecated ones) plus the extra rules:
+            # the same rules as a run by tag and a run by rule, in less time.
             violations = page.evaluate(
                 """async ([tags, rules]) => {
-                    const wcag = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-                    const extra = await axe.run(document, {runOnly: {type: 'rule', values: rules}});
-                    return [...wcag.violations, ...extra.violations].map(v => ({
+                    const excluded = (axe._audit && axe._audit.tagExclude)
+                        || ['experimental', 'deprecated'];
+                    const wcag = axe.getRules(tags)
+                        .filter(r => !r.tags.some(t => excluded.includes(t)))
+                        .map(r => r.ruleId);
+                    const found = await axe.run(
+                        document, {runOnly: {type: 'rule', values: [...wcag, ...rules]}});
+                    return found.violations.map(v => ({
                         id: v.id, impact: v.impact, help: v.help,
                         nodes: v.nodes.map(n => n.target.join(' '))}));
                 }""",

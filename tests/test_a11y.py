@@ -15,7 +15,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from helpers import AXE
+from conftest import serving
+from helpers import AXE, visit_page
 
 from chinaev.report import charts
 
@@ -191,3 +192,18 @@ def test_chart_html_exposes_its_description():
     assert 'role="img"' in box
     assert f'aria-label="{html.escape(spec["description"], quote=True)}"' in box
     assert f'<p class="chinaev-chart-description">{html.escape(spec["description"])}' in box
+
+
+def test_the_page_check_finds_a_wcag_fault_and_an_extra_rule_fault(chromium, tmp_path):
+    # visit_page runs the rules of the WCAG tags and the extra rules in one axe run:
+    # a page with an image without text (WCAG) and a skipped heading level (extra).
+    (tmp_path / "bad.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Bad</title></head><body><main>'
+        '<h1>Title</h1><h4>Skipped two levels</h4><img src="x.png"></main></body></html>',
+        encoding="utf-8",
+    )
+    (tmp_path / "x.png").write_bytes(b"")
+    with serving(tmp_path) as base_url:
+        result = visit_page(chromium, base_url, "bad")
+    found = {violation["id"] for violation in result["axe"]}
+    assert {"image-alt", "heading-order"} <= found, found

@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -144,8 +146,41 @@ def _write_downloads(app: Sphinx, exception) -> None:
     for name, descriptor in sorted(zips.items()):
         if descriptor.is_file():
             # The book's own package is also published typed, beside the zip and in it.
-            typed = export(descriptor.parent, out) if name == PACKAGE_ZIP else []
+            typed = typed_tables(descriptor, out) if name == PACKAGE_ZIP else []
             _zip_package(descriptor.parent, out / name, typed)
+
+
+def typed_tables(descriptor: Path, out: Path) -> list[Path]:
+    """The package's typed tables (chinaev.data.export), copied into `out`.
+
+    They are made once for each content of the package and the code, and kept in the
+    project's cache beside its validation marks: a rebuild of the book does not export
+    them again, and publishes the same bytes.
+    """
+    import duckdb
+
+    from chinaev.pipeline.fingerprint import package_digest
+    from chinaev.pipeline.run import cache_folder
+
+    key = f"{package_digest(descriptor)} duckdb {duckdb.__version__}"
+    kept = cache_folder("typed-tables") / hashlib.sha256(key.encode()).hexdigest()[:32]
+    if not kept.is_dir():
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=".export-", dir=kept.parent))
+        except OSError:  # a read-only checkout exports every time
+            return export(descriptor.parent, out)
+        export(descriptor.parent, staging)
+        try:
+            os.replace(staging, kept)
+        except OSError:  # another build kept the same export first
+            shutil.rmtree(staging, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file in sorted(kept.iterdir()):
+        shutil.copyfile(file, out / file.name)
+        written.append(out / file.name)
+    return written
 
 
 def _zip_package(folder: Path, target: Path, typed: list[Path] = ()) -> None:

@@ -47,9 +47,10 @@ __all__ = ["BOOK_DIR_ENV", "CHAPTERS", "ChapterFailed", "available_chapters", "r
 CACHE_ENV = "CHINAEV_CACHE_DIR"  # where package checks are remembered (benchmarks: a cold one)
 
 
-def _cache(kind: str) -> Path:
+def cache_folder(kind: str) -> Path:
     """valid-packages: packages found valid (stale derived values aside);
-    fresh-packages: packages whose derived figures are up to date."""
+    fresh-packages: packages whose derived figures are up to date;
+    typed-tables: the typed export of a package (the HTML build's downloads)."""
     return Path(os.environ.get(CACHE_ENV) or paths.ROOT / ".chinaev-cache") / kind
 
 
@@ -193,7 +194,7 @@ def prepare_package(descriptor: Path, *, validate=True, derive=True, progress=No
         raise
     if validate:
         check_package(descriptor, key)
-    fresh = _cache("fresh-packages") / key
+    fresh = cache_folder("fresh-packages") / key
     if fresh.exists():
         return []
     notices = refresh_derived(descriptor, derive=derive, progress=progress)
@@ -206,7 +207,7 @@ def check_package(descriptor: Path, key: str | None = None) -> None:
     """Validate the package (all but the checks that need the source texts) or raise
     UserError with every problem. A package found valid is remembered by `key`
     (default: `package_digest`), so unchanged data is checked once."""
-    marker = _cache("valid-packages") / (key or fingerprint.package_digest(descriptor))
+    marker = cache_folder("valid-packages") / (key or fingerprint.package_digest(descriptor))
     if marker.exists():
         return
     from chinaev.checks.validate import validate_package
