@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import weakref
 
 import pandas as pd
 
@@ -32,12 +33,24 @@ def _source_line(package: Package, source_id: str) -> str:
 
 
 def _lookup(package: Package, record_id: str) -> tuple[str, dict] | None:
-    for table, key in (("figures", "figure_id"), ("derived", "derived_id")):
-        frame = package.tables[table]
-        match = frame[frame[key] == record_id]
-        if len(match):
-            return table, match.iloc[0].to_dict()
-    return None
+    return _records_of(package).get(record_id)
+
+
+_RECORDS: tuple[weakref.ref, dict] | None = None  # the last package indexed, and its index
+
+
+def _records_of(package: Package) -> dict[str, tuple[str, dict]]:
+    """Every figure and derived figure by id (a figure first), indexed once per package:
+    a build asks for some five hundred cards, and filtering the tables for each was a
+    tenth of the HTML build."""
+    global _RECORDS
+    if _RECORDS is None or _RECORDS[0]() is not package:
+        index = {}
+        for table, key in (("derived", "derived_id"), ("figures", "figure_id")):
+            for row in package.tables[table].to_dict("records"):
+                index[row[key]] = (table, row)
+        _RECORDS = (weakref.ref(package), index)
+    return _RECORDS[1]
 
 
 def card(package: Package, record_id: str) -> str | None:
