@@ -18,6 +18,7 @@ IEA's scenario names.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -102,6 +103,9 @@ class PlantedBook:
     package: Path  # the planted copy's folder
     html: Path  # the what-if build's HTML
     planted: int  # how many cells were planted
+    printed: str  # what `chinaev build` printed
+    book_before: dict[str, str]  # the real book's sources before the run and build ...
+    book_after: dict[str, str]  # ... and after (a what-if build must leave them alone)
 
     @property
     def descriptor(self) -> Path:
@@ -112,7 +116,15 @@ class PlantedBook:
         return sorted(p.stem for p in self.html.glob("*.html") if p.stem not in skipped)
 
 
+def book_sources() -> dict[str, str]:
+    """sha256 of each chapter, page and table of contents of the real book."""
+    book = ROOT / "book"
+    files = [*book.glob("*.ipynb"), *book.glob("*.md"), book / "_toc.yml"]
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(files)}
+
+
 def build_planted_book(root: Path) -> PlantedBook:
+    before = book_sources()
     package = root / "datapackage"
     shutil.copytree(DATAPACKAGE, package, ignore=shutil.ignore_patterns("raw"))
     edit_row(
@@ -131,4 +143,5 @@ def build_planted_book(root: Path) -> PlantedBook:
         assert ran.returncode == 0, ran.stderr
     built = run_cli("build", "--html", "--book-dir", out)
     assert built.returncode == 0, built.stderr
-    return PlantedBook(package, root / "chapters" / "_build" / "html", planted)
+    html = root / "chapters" / "_build" / "html"
+    return PlantedBook(package, html, planted, built.stdout, before, book_sources())

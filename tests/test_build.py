@@ -226,34 +226,6 @@ def test_a_page_that_would_load_mathjax_from_a_cdn_fails_the_build(minibook_sour
         build_book(["html"], book_dir=book, output=tmp_path / "_build")
 
 
-@slow
-def test_chapters_rerun_elsewhere_build_into_a_folder_of_their_own(
-    minibook_source, tmp_path, monkeypatch, capsys
-):
-    import nbformat
-
-    from chinaev import cli
-    from chinaev.pipeline.chapters import BOOK_DIR_ENV
-
-    chapters = tmp_path / "rerun"  # what `chinaev run --output-dir` leaves: notebooks only
-    chapters.mkdir()
-    notebook = nbformat.read(minibook_source / "sales.ipynb", as_version=4)
-    prose = next(cell for cell in notebook.cells if cell.cell_type == "markdown")
-    prose.source += "\n\nRe-run on other data."
-    nbformat.write(notebook, chapters / "sales.ipynb")
-    before = tree_fingerprint(minibook_source)
-    monkeypatch.setenv(BOOK_DIR_ENV, str(minibook_source))  # the book around the chapters
-
-    code = cli.main(["build", "--html", "--book-dir", str(chapters)])
-    printed = capsys.readouterr()
-    assert code == 0, printed.err
-    page = chapters / "_build" / "html" / "sales.html"
-    assert printed.out.strip() == f"html: {page.parent / 'index.html'}"
-    assert "Re-run on other data." in page.read_text(encoding="utf-8")
-    assert (chapters / "_build" / "html" / "index.html").exists()  # the rest of the book
-    assert tree_fingerprint(minibook_source) == before  # the book itself is untouched
-
-
 def test_overlay_refuses_a_notebook_that_is_no_chapter(tmp_path):
     from conftest import MINIBOOK
 

@@ -38,6 +38,12 @@ def test_every_page_names_the_package_and_its_as_of(planted_book):
 
 
 @pytest.mark.slow
+def test_the_build_is_a_folder_of_its_own_and_the_book_is_untouched(planted_book):
+    assert planted_book.printed.strip() == f"html: {planted_book.html / 'index.html'}"
+    assert planted_book.book_after == planted_book.book_before
+
+
+@pytest.mark.slow
 def test_every_link_of_the_whatif_build_resolves(planted_book):
     html = planted_book.html
     assert broken_links(html) == []

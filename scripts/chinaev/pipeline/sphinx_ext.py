@@ -46,6 +46,7 @@ from docutils import nodes
 from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import PendingGlueReference
 from sphinx.application import Sphinx
+from sphinx.domains import std
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
@@ -307,9 +308,39 @@ class ChartImage:
         return renderer.render_image(dataclasses.replace(data, mime_type="image/png", content=png))
 
 
+class StandardDomain(std.StandardDomain):
+    """Sphinx's standard domain, reading each page's doctree once for all the
+    `{numref}` references into it.
+
+    Sphinx 7 unpickles the whole doctree of a figure's page for every reference to that
+    figure; the book's pages carry their charts and source cards, so its fifty or so
+    references took two seconds of each build. The doctrees kept here are only read
+    (the reference's target node and its figure type), at the write stage, when every
+    page has been read.
+    """
+
+    def _resolve_numref_xref(self, env, fromdocname, builder, typ, target, node, contnode):
+        kept = self.__dict__.setdefault("_numref_doctrees", {})
+        original = env.get_doctree
+
+        def get_doctree(docname: str):
+            if docname not in kept:
+                kept[docname] = original(docname)
+            return kept[docname]
+
+        env.get_doctree = get_doctree
+        try:
+            return super()._resolve_numref_xref(
+                env, fromdocname, builder, typ, target, node, contnode
+            )
+        finally:
+            del env.get_doctree
+
+
 def setup(app: Sphinx) -> dict:
     from chinaev.pipeline import downloads  # it reads pages through this module
 
+    app.add_domain(StandardDomain, override=True)
     app.add_config_value("chinaev_datapackage", "../datapackage/datapackage.json", "env")
     app.add_role_to_domain("glue", "text", KeyedPasteText(), override=True)
     app.add_role("num", NumberRole())
