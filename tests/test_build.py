@@ -200,7 +200,7 @@ def test_bundle_is_written_once_and_wrapped(tmp_path):
 
 @slow
 def test_plain_jupyter_book_without_the_bundle_fails(minibook_source, tmp_path):
-    # chinaev.pipeline.sphinx_ext turns a missing vega bundle into a warning, and -W into an error,
+    # chinaev.pipeline.sphinx_ext stops a build that lacks the vega bundle before it starts,
     # so running jupyter-book by hand cannot publish a book of blank charts.
     book = tmp_path / "book"
     shutil.copytree(minibook_source, book, ignore=shutil.ignore_patterns(build.BUNDLE_NAME))

@@ -13,12 +13,13 @@ Loaded through `sphinx.config.extensions` in `_config.yml`. In the HTML only:
   file per table) are written into `data/` too, and into the zip under
   `datapackage/typed/`.
 
-It also turns two easy mistakes into build warnings, which `-W` makes errors:
+It also stops two easy mistakes:
 
 * the vega bundle is missing from `_static/` (someone ran `jupyter-book`
-  directly instead of `chinaev build`), so every chart would stay blank;
+  directly instead of `chinaev build`), so every chart would stay blank: an error
+  before anything is built;
 * a page would load a script or stylesheet from another host, which an
-  offline reader cannot fetch.
+  offline reader cannot fetch: a build warning, which `-W` makes an error.
 
 In the PDF, every chart is the PNG that `ChartImage` draws from the spec in its
 notebook output (a myst-nb mime renderer, registered as an entry point in
@@ -47,6 +48,7 @@ from myst_nb.ext.glue.roles import PasteMarkdownRole, PasteTextRole
 from myst_nb.ext.glue.utils import PendingGlueReference
 from sphinx.application import Sphinx
 from sphinx.domains import std
+from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
@@ -198,8 +200,9 @@ def _check_bundle(app: Sphinx) -> None:
         return
     names = [entry[0] if isinstance(entry, tuple) else entry for entry in app.config.html_js_files]
     if BUNDLE not in names:
-        logger.warning(
-            "%s is not in _static/: charts would stay blank; build with `chinaev build`", BUNDLE
+        # An error at once, not a warning at the end: nothing built without it is usable.
+        raise ExtensionError(
+            f"{BUNDLE} is not in _static/: charts would stay blank; build with `chinaev build`"
         )
 
 
