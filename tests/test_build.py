@@ -130,14 +130,17 @@ def test_broken_toc_raises_and_leaves_previous_output_untouched(
 
 @slow
 def test_a_pdf_that_fails_after_the_html_replaces_neither(minibook_source, good_output, tmp_path):
-    # The HTML of this book builds; its PDF cannot (no font has the glyph: XeTeX only
-    # warns, and the build fails on the warning). Built as a pair, as `make book` builds
-    # them, neither output may change: the HTML must not move on to notebooks the PDF
-    # does not show.
+    # The HTML of this one-page book builds; its PDF cannot (no font has the glyph: XeTeX
+    # only warns, and the build fails on the warning). Built as a pair, as `make book`
+    # builds them, over the minibook's good outputs, neither output may change: the HTML
+    # must not move on to notebooks the PDF does not show.
     book = tmp_path / "book"
-    shutil.copytree(minibook_source, book)
-    with (book / "index.md").open("a", encoding="utf-8") as page:
-        page.write("\nNo font here has a car: \U0001f697.\n")
+    book.mkdir()
+    shutil.copytree(minibook_source / "_static", book / "_static")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\n", encoding="utf-8")
+    (book / "index.md").write_text(
+        "# A page\n\nNo font here has a car: \U0001f697.\n", encoding="utf-8"
+    )
     before = tree_fingerprint(good_output)
     with pytest.raises(UserError) as error:
         build_book(["html", "pdf"], book_dir=book, output=good_output)
