@@ -54,24 +54,26 @@ def _is_single_month(start, end) -> bool:
     return start.day == 1 and end == start + pd.offsets.MonthEnd(0)
 
 
-def _national(frame: pd.DataFrame) -> pd.DataFrame:
-    """China's own national figures, not a part of them nor a count set beside them."""
-    if frame.empty:
-        return frame
-    keep = (frame["entity_id"] == "china") & (frame["geography"] == "CHN")
-    keep &= frame["scope"] == "national"
-    return frame[keep & (frame["relation"].fillna("") == "")]
+# China's own national figures: not a part of them nor a count set beside them (those
+# have a `relation`). Read through `select`, so that the record of reads holds these rows
+# only: an edit elsewhere in the figures table does not re-run the chapter.
+NATIONAL = {"entity_id": "china", "geography": "CHN", "scope": "national"}
+PERIOD = ["period_start", "period_end"]
+
+
+def _national(package, metric: str, period_type: str) -> pd.DataFrame:
+    columns = ["figure_id", *PERIOD, "relation"]
+    frame = package.select("figures", columns, metric=metric, period_type=period_type, **NATIONAL)
+    return frame[frame["relation"].fillna("") == ""]
 
 
 def monthly(package, metric: str) -> pd.DataFrame:
     """One row a month for `metric` (id, period_start, period_end, basis), from the first
     month the package holds to the last; a month it does not hold has no row. A reported
     figure wins over a derived one for the same month."""
-    figures, derived = _national(package.figures), package.derived
-    if not figures.empty:
-        figures = figures[(figures["metric"] == metric) & (figures["period_type"] == "month")]
+    figures = _national(package, metric, "month")
+    derived = package.select("derived", ["derived_id", *PERIOD], metric=metric, geography="CHN")
     if not derived.empty:
-        derived = derived[(derived["metric"] == metric) & (derived["geography"] == "CHN")]
         spans = zip(derived["period_start"], derived["period_end"], strict=True)
         derived = derived[[_is_single_month(start, end) for start, end in spans]]
     parts = [
@@ -90,10 +92,9 @@ def monthly(package, metric: str) -> pd.DataFrame:
 
 def annual(package, metric: str = "vehicle_exports") -> pd.DataFrame:
     """China's reported exports by calendar year (id, period_start), CAAM's count."""
-    figures = _national(package.figures)
+    figures = _national(package, metric, "year")
     if figures.empty:
         return pd.DataFrame(columns=["id", "period_start"])
-    figures = figures[(figures["metric"] == metric) & (figures["period_type"] == "year")]
     figures = figures.sort_values(["period_start", "figure_id"]).drop_duplicates("period_start")
     return figures.assign(id=figures["figure_id"])[["id", "period_start"]].reset_index(drop=True)
 
@@ -113,13 +114,10 @@ def _missing(months: pd.DataFrame) -> list[str]:
 
 def _growth_of(package, figure_id: str) -> str | None:
     """The reported year-on-year growth of a figure, if the package holds one."""
-    figures = package.figures
-    if figures.empty:
-        return None
-    match = figures[
-        (figures["relation"] == "growth_of") & (figures["related_figure_id"] == figure_id)
-    ]
-    match = match[match["metric"] == "growth_yoy"]
+    match = package.select(
+        "figures", ["figure_id"], relation="growth_of", related_figure_id=figure_id,
+        metric="growth_yoy",
+    )  # fmt: skip
     return match["figure_id"].iloc[0] if len(match) else None
 
 
@@ -226,18 +224,15 @@ def years(chapter: Chapter) -> None:
     unknown = str(chapter.unknown)
     marked = int(when) if when.isdigit() else None
     # Other counts of the same years (CPCA, ECG): figures set beside the annual ones.
-    figures = package.figures
-    if figures.empty:
-        figures = pd.DataFrame(columns=["relation", "related_figure_id", "metric"])
-    others = figures[
-        (figures["relation"] == "context_of") & figures["related_figure_id"].isin(rows["id"])
-    ]
-    others = others[others["metric"] == "vehicle_exports"]
+    others = package.select(
+        "figures", ["figure_id", "period_start", "value", "reporter_entity_id", "source_id"],
+        relation="context_of", related_figure_id=list(rows["id"]), metric="vehicle_exports",
+    )  # fmt: skip
     other_rows = []
     for _, row in others.iterrows():
         reporter = row["reporter_entity_id"]
         if isinstance(reporter, str) and reporter not in ("", "caam"):
-            who = _short(package.entities.set_index("entity_id").loc[reporter, "name"])
+            who = _short(package.select("entities", ["name"], entity_id=reporter)["name"].iloc[0])
         else:
             who = _short(str(package.source(row["source_id"])["publisher"]))
         other_rows.append({"category": f"{row['period_start']:%Y}", "value": float(row["value"]),

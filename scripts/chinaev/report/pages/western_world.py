@@ -119,8 +119,10 @@ def _brazil_now(chapter: Chapter, day: date | None) -> str | None:
 
 def _c(chapter: Chapter, record_id: str) -> str:
     """A rate with its citation link, for a table cell; the placeholder if not published."""
-    derived = set(chapter.package.derived["derived_id"])
-    shown = chapter.derived(record_id) if record_id in derived else chapter.fig(record_id)
+    # Asked record by record: reading the whole derived table would re-run the chapter
+    # whenever any derived figure is re-derived.
+    derived = chapter.package.is_derived(record_id)
+    shown = chapter.derived(record_id) if derived else chapter.fig(record_id)
     if record_id in EXACT:
         shown = _exact(chapter, record_id)
     return f"{shown} {chapter.cite(record_id)}".strip()
