@@ -87,6 +87,9 @@ def test_formatting():
     assert prose.figure(row) == "nearly 13 million"
     derived = {"unit": "vehicles", "value": 481222.7, "approximate": True, "metric": "x"}
     assert prose.derived(derived) == "about 481,000"
+    # The verb agrees with the count: the localisation chapter once read "1 were running".
+    assert prose.counted_verb(1, "was running", "were running") == "1 was running"
+    assert prose.counted_verb(5, "was running", "were running") == "5 were running"
 
 
 def test_every_method_computes():

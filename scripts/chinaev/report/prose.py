@@ -142,6 +142,11 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def counted_verb(n: int, singular: str, plural: str) -> str:
+    """'1 was running', '5 were running': a count in digits and a verb that agrees."""
+    return f"{count(n)} {singular if n == 1 else plural}"
+
+
 def share_of(part, whole) -> str:
     """'3 of 5', 'all 5' or 'none of 5': how many rows of a table (or items of a list)
     `part` holds against `whole`."""
