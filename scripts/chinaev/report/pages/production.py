@@ -103,6 +103,13 @@ def key_findings(chapter: Chapter) -> Series:
         "china_nev_share_of_sales_2022", "leapmotor_sales_rank_2024", "leapmotor_deliveries_2024",
         "leapmotor_in_house_component_share", "leapmotor_t03_price",
     )  # fmt: skip
+    # The fact-check's verdict on the output share, as the package stores it, so that the
+    # key findings and the fact-check never disagree on it.
+    verdict = chapter.package.select(
+        "factcheck_results", ["verdict"], comparison_id="china_share_world_ev_production"
+    )
+    shown = verdict["verdict"].iloc[0] if len(verdict) else str(chapter.unknown)
+    chapter.text("output_share_verdict", shown)
     chapter.when(
         "leapmotor_doubled", ["leapmotor_deliveries_2024_growth_yoy"],
         lambda g: "more than double" if g > 100 else "double" if g == 100 else "less than double",
