@@ -207,3 +207,18 @@ def test_figures_scope_follows_the_subject_and_reporters_are_not_subjects(tmp_pa
     assert any("scope national, subject implies subnational" in p for p in found), found
     assert any("subject implies none (a association)" in p for p in found), found
     assert any("reporter and subject are both caam" in p for p in found), found
+
+
+def test_an_index_is_made_once_per_object_and_again_for_another():
+    from chinaev.data.memo import per_object
+
+    made = []
+
+    @per_object
+    def index(frame):
+        made.append(id(frame))
+        return len(frame)
+
+    first, second = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [1, 2]})
+    assert index(first) == 2 and index(first) == 2 and made == [id(first)]
+    assert index(second) == 2 and made == [id(first), id(second)]  # equal, yet another

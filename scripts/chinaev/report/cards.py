@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 import io
-import weakref
 
 import pandas as pd
 
+from chinaev.data.memo import per_object
 from chinaev.data.package import Package, split_inputs
 from chinaev.report import references
 from chinaev.report.escape import html as escape
@@ -36,21 +36,16 @@ def _lookup(package: Package, record_id: str) -> tuple[str, dict] | None:
     return _records_of(package).get(record_id)
 
 
-_RECORDS: tuple[weakref.ref, dict] | None = None  # the last package indexed, and its index
-
-
+@per_object
 def _records_of(package: Package) -> dict[str, tuple[str, dict]]:
     """Every figure and derived figure by id (a figure first), indexed once per package:
     a build asks for some five hundred cards, and filtering the tables for each was a
     tenth of the HTML build."""
-    global _RECORDS
-    if _RECORDS is None or _RECORDS[0]() is not package:
-        index = {}
-        for table, key in (("derived", "derived_id"), ("figures", "figure_id")):
-            for row in package.tables[table].to_dict("records"):
-                index[row[key]] = (table, row)
-        _RECORDS = (weakref.ref(package), index)
-    return _RECORDS[1]
+    index = {}
+    for table, key in (("derived", "derived_id"), ("figures", "figure_id")):
+        for row in package.tables[table].to_dict("records"):
+            index[row[key]] = (table, row)
+    return index
 
 
 def card(package: Package, record_id: str) -> str | None:

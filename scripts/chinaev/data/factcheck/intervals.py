@@ -5,11 +5,12 @@ shares, ratios and implied totals."""
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+
+from chinaev.data.memo import per_object
 
 ALL_MODES = ("Cars", "Vans", "Buses", "Trucks")
 SHARE_PARAMETERS = ("EV sales share", "EV stock share")
@@ -122,9 +123,7 @@ class Selection:
         ]
 
 
-_SERIES: tuple[weakref.ref, dict] | None = None  # the last table indexed, and its index
-
-
+@per_object
 def _series_of(iea: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
     """The table's rows by (region, category, parameter), indexed once per table.
 
@@ -132,12 +131,8 @@ def _series_of(iea: pd.DataFrame) -> dict[tuple, pd.DataFrame]:
     of rows; comparing every row's strings for each of them was most of the time that
     `chinaev validate` spent checking that the stored verdicts are current.
     """
-    global _SERIES
-    if _SERIES is None or _SERIES[0]() is not iea:
-        keys = ["region", "category", "parameter"]
-        groups = iea.groupby(keys, sort=False, observed=True, dropna=True)
-        _SERIES = (weakref.ref(iea), {key: rows for key, rows in groups})
-    return _SERIES[1]
+    groups = iea.groupby(["region", "category", "parameter"], sort=False, observed=True)
+    return {key: rows for key, rows in groups}
 
 
 def _row_interval(value: float) -> Interval:
